@@ -1,0 +1,275 @@
+"""The command line: options to ``Settings``, results to output and an exit code.
+
+Exit codes (ruff's): 0 nothing left to report, 1 findings remain (or ``--diff`` has a diff, or
+``--exit-non-zero-on-fix`` changed files), 2 usage, configuration, unreadable input or internal
+error.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import Optional
+
+import click
+
+from . import __version__
+from .config import ConfigError, Settings, find_config, load_config, validate_codes
+from .engine import LintResult, lint
+from .output import FORMATS, Report, Style, render_statistics
+from .rules import ALL_RULES, RULES_BY_CODE, RULES_BY_NAME
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def _codes(values: tuple[str, ...]) -> list[str]:
+    """``--select RPL001,RPL002 --select RPL3`` -> ["RPL001", "RPL002", "RPL3"]."""
+    return [code.strip().upper() for value in values for code in value.split(",") if code.strip()]
+
+
+def _use_color(choice: str) -> bool:
+    if choice == "always":
+        return True
+    if choice == "never":
+        return False
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return sys.stdout.isatty()
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--fix", is_flag=True, help="Apply safe fixes.")
+@click.option("--unsafe-fixes", is_flag=True, help="Also apply unsafe fixes (with --fix/--diff).")
+@click.option("--diff", is_flag=True, help="Print the diff --fix would apply; write nothing.")
+@click.option("--show-fixes", is_flag=True, help="List what --fix changed, per file.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings remain.")
+@click.option(
+    "--exit-non-zero-on-fix", is_flag=True, help="Exit 1 when --fix changed files (pre-commit)."
+)
+@click.option("--select", multiple=True, help="Rule codes or prefixes to enable (replaces default).")
+@click.option("--extend-select", multiple=True, help="Rule codes or prefixes to enable in addition.")
+@click.option("--ignore", multiple=True, help="Rule codes or prefixes to disable.")
+@click.option(
+    "--format",
+    "--output-format",
+    "output_format",
+    type=click.Choice(sorted(FORMATS)),
+    default=None,
+    help="Output format (default: full).",
+)
+@click.option("--output-file", "-o", type=click.Path(path_type=Path), help="Write output here.")
+@click.option("--statistics", is_flag=True, help="Count findings per rule.")
+@click.option("--explain", metavar="CODE", help="Print a rule's documentation and exit.")
+@click.option("--list-rules", is_flag=True, help="List every rule and exit.")
+@click.option("--stdin-filename", type=click.Path(path_type=Path), help="Name for code read from -.")
+@click.option("--force-exclude", is_flag=True, default=None, help="Exclude even files named explicitly.")
+@click.option(
+    "--color",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    help="Colour output (auto: on a terminal; honours NO_COLOR and FORCE_COLOR).",
+)
+@click.option("--config", "config_path", type=click.Path(path_type=Path), help="Config file.")
+@click.option("--no-respect-gitignore", is_flag=True, help="Also lint files .gitignore ignores.")
+@click.version_option(__version__, "--version", prog_name="redispool-lint")
+def main(
+    paths: tuple[Path, ...],
+    fix: bool,
+    unsafe_fixes: bool,
+    diff: bool,
+    show_fixes: bool,
+    exit_zero: bool,
+    exit_non_zero_on_fix: bool,
+    select: tuple[str, ...],
+    extend_select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    output_format: Optional[str],
+    output_file: Optional[Path],
+    statistics: bool,
+    explain: Optional[str],
+    list_rules: bool,
+    stdin_filename: Optional[Path],
+    force_exclude: Optional[bool],
+    color: str,
+    config_path: Optional[Path],
+    no_respect_gitignore: bool,
+) -> None:
+    """Find Redis clients created per request in async Python web apps, and fix them.
+
+    PATHS are files or folders (default: the current folder); `-` reads standard input.
+    """
+    style = Style(_use_color(color))
+    try:
+        if explain is not None:
+            _explain(explain)
+            return
+        if list_rules:
+            _list_rules()
+            return
+        settings = _settings(paths, config_path, select, extend_select, ignore)
+        if force_exclude is not None:
+            settings.force_exclude = force_exclude
+        if no_respect_gitignore:
+            settings.respect_gitignore = False
+        code = _run(
+            paths,
+            settings,
+            style,
+            fix=fix,
+            unsafe=unsafe_fixes,
+            diff=diff,
+            show_fixes=show_fixes,
+            exit_zero=exit_zero,
+            exit_non_zero_on_fix=exit_non_zero_on_fix,
+            output_format=output_format or "full",
+            output_file=output_file,
+            statistics=statistics,
+            stdin_filename=stdin_filename,
+        )
+    except ConfigError as error:
+        click.echo(f"redispool-lint: error: {error}", err=True)
+        sys.exit(EXIT_ERROR)
+    except (KeyboardInterrupt, BrokenPipeError):
+        sys.exit(EXIT_ERROR)
+    except Exception:  # a bug of ours: say so plainly, with the trace for the report
+        click.echo("redispool-lint: internal error, please report it with this trace:", err=True)
+        click.echo(traceback.format_exc(), err=True)
+        sys.exit(EXIT_ERROR)
+    sys.exit(code)
+
+
+def _settings(
+    paths: tuple[Path, ...],
+    config_path: Optional[Path],
+    select: tuple[str, ...],
+    extend_select: tuple[str, ...],
+    ignore: tuple[str, ...],
+) -> Settings:
+    if config_path is not None:
+        settings = load_config(config_path)
+    else:
+        start = next((p for p in paths if str(p) != "-"), Path.cwd())
+        found = find_config(start.absolute())
+        settings = load_config(found) if found else Settings()
+    if select:
+        settings.select = _codes(select)
+    settings.extend_select += _codes(extend_select)
+    settings.ignore += _codes(ignore)
+    validate_codes([*(settings.select or []), *settings.extend_select, *settings.ignore],
+                   "command line")
+    return settings
+
+
+def _run(
+    paths: tuple[Path, ...],
+    settings: Settings,
+    style: Style,
+    *,
+    fix: bool,
+    unsafe: bool,
+    diff: bool,
+    show_fixes: bool,
+    exit_zero: bool,
+    exit_non_zero_on_fix: bool,
+    output_format: str,
+    output_file: Optional[Path],
+    statistics: bool,
+    stdin_filename: Optional[Path],
+) -> int:
+    targets = list(paths) or [Path(".")]
+    overrides: dict[Path, bytes] = {}
+    reading_stdin = any(str(p) == "-" for p in targets)
+    if reading_stdin:
+        name = stdin_filename or Path("-.py")
+        overrides[name.absolute()] = sys.stdin.buffer.read()
+        targets = [name]
+    changed = False
+    fixed: dict[str, list] = {}  # type: ignore[type-arg]
+    errors = []
+    if fix or diff:
+        from .fix import fix_project, write_changes
+
+        outcome = fix_project(targets, settings, unsafe=unsafe, overrides=overrides)
+        result = outcome.result
+        errors = outcome.failures
+        changed = bool(outcome.changes)
+        if diff:
+            _print_diff(outcome.changes)
+        elif reading_stdin:
+            source_text = next(iter(outcome.changes.values()))[1] if outcome.changes else (
+                overrides[next(iter(overrides))].decode("utf-8", errors="replace")
+            )
+            sys.stdout.write(source_text)
+        else:
+            write_changes(outcome)
+        fixed = outcome.fixed if show_fixes or not diff else {}
+    else:
+        result = lint(targets, settings, overrides=overrides)
+    report = _report(result, style, unsafe)
+    report.errors = [*result.errors, *errors]
+    if fix and show_fixes:
+        report.fixed = fixed
+    text = FORMATS[output_format](report, style)
+    if statistics:
+        text = render_statistics(report, style)
+    _emit(text, output_file, to_stderr=reading_stdin and fix)
+    if report.errors:
+        return EXIT_ERROR
+    if diff and changed:
+        return EXIT_FINDINGS
+    if fix and changed and exit_non_zero_on_fix:
+        return EXIT_FINDINGS
+    if result.findings and not exit_zero:
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def _report(result: LintResult, style: Style, unsafe: bool) -> Report:
+    lines = {path: source.lines for path, source in result.sources.items()}
+    return Report(findings=result.findings, errors=list(result.errors), lines=lines,
+                  unsafe_fixes=unsafe)
+
+
+def _print_diff(changes: dict[str, tuple[object, str]]) -> None:
+    for path, (source, new_text) in sorted(changes.items()):
+        old_text: str = source.text  # type: ignore[attr-defined]
+        sys.stdout.writelines(
+            difflib.unified_diff(
+                old_text.splitlines(keepends=True),
+                new_text.splitlines(keepends=True),
+                fromfile=f"a/{path}",
+                tofile=f"b/{path}",
+            )
+        )
+
+
+def _emit(text: str, output_file: Optional[Path], *, to_stderr: bool) -> None:
+    if output_file is not None:
+        output_file.parent.mkdir(parents=True, exist_ok=True)
+        output_file.write_text(text, encoding="utf-8")
+        return
+    if text:
+        click.echo(text, nl=False, err=to_stderr)
+
+
+def _explain(code: str) -> None:
+    rule = RULES_BY_CODE.get(code.upper()) or RULES_BY_NAME.get(code)
+    if rule is None:
+        choices = [*RULES_BY_CODE, *RULES_BY_NAME]
+        close = difflib.get_close_matches(code, choices, n=1)
+        hint = f" (did you mean `{close[0]}`?)" if close else ""
+        raise ConfigError(f"unknown rule `{code}`{hint}")
+    click.echo(rule.docs(), nl=False)
+
+
+def _list_rules() -> None:
+    for rule in ALL_RULES:
+        fixable = {"always": "fix", "sometimes": "fix*", "never": ""}[rule.fixable]
+        opt_in = "opt-in" if rule.opt_in else ""
+        click.echo(f"{rule.code}  {rule.name:<36} {fixable:<5} {opt_in:<6} {rule.summary}")

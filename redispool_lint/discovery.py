@@ -1,0 +1,259 @@
+"""Finding the project and its Python files: project root, excludes, ``.gitignore``, module names."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+import pathspec
+
+ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
+
+DEFAULT_EXCLUDES = (
+    ".git",
+    ".hg",
+    ".svn",
+    ".venv",
+    "venv",
+    "__pycache__",
+    "build",
+    "dist",
+    "node_modules",
+    ".tox",
+    ".nox",
+    "site-packages",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".pytest_cache",
+    ".redispool_lint_cache",
+    ".eggs",
+)
+
+PYTHON_SUFFIXES = (".py", ".pyi")
+
+
+def find_project_root(paths: Iterable[Path]) -> Path:
+    """The nearest folder above all linted paths that has a project marker, else their folder."""
+    resolved = [p.absolute() for p in paths] or [Path.cwd()]
+    common = Path(os.path.commonpath([str(p) for p in resolved]))
+    start = common if common.is_dir() else common.parent
+    for folder in (start, *start.parents):
+        if any((folder / marker).exists() for marker in ROOT_MARKERS):
+            return folder
+    return start
+
+
+@dataclass(frozen=True)
+class ProjectFile:
+    path: Path
+    #: Shown to the user: relative to the working directory when below it.
+    display: str
+    #: Should findings in this file be reported (it is under a linted path)?
+    reported: bool
+
+
+@dataclass
+class Discovery:
+    root: Path
+    files: list[ProjectFile] = field(default_factory=list)
+    #: Paths that could not be walked or are not Python files: (display, message).
+    problems: list[tuple[str, str]] = field(default_factory=list)
+
+
+def display_path(path: Path, cwd: Path) -> str:
+    try:
+        return str(path.relative_to(cwd))
+    except ValueError:
+        return str(path)
+
+
+class _Ignore:
+    """Default excludes, configured excludes and .gitignore files, relative to the root."""
+
+    def __init__(self, root: Path, excludes: Iterable[str], respect_gitignore: bool) -> None:
+        self.root = root
+        self.names = frozenset(DEFAULT_EXCLUDES)
+        self.excludes = pathspec.GitIgnoreSpec.from_lines(list(excludes))
+        self.respect_gitignore = respect_gitignore
+        #: Folder (relative, posix) -> spec of that folder's .gitignore.
+        self.gitignores: dict[str, pathspec.GitIgnoreSpec] = {}
+
+    def load_gitignore(self, folder: Path) -> None:
+        if not self.respect_gitignore:
+            return
+        gitignore = folder / ".gitignore"
+        if gitignore.is_file():
+            try:
+                lines = gitignore.read_text(encoding="utf-8", errors="replace").splitlines()
+            except OSError:
+                return
+            self.gitignores[self.relative(folder)] = pathspec.GitIgnoreSpec.from_lines(lines)
+
+    def relative(self, path: Path) -> str:
+        try:
+            relative = path.relative_to(self.root).as_posix()
+        except ValueError:
+            return path.as_posix()
+        return "" if relative == "." else relative
+
+    def excluded(self, path: Path, is_dir: bool) -> bool:
+        if path.name in self.names:
+            return True
+        relative = self.relative(path)
+        probe = relative + "/" if is_dir else relative
+        if relative and self.excludes.match_file(probe):
+            return True
+        for folder, spec in self.gitignores.items():
+            if folder and not relative.startswith(folder + "/"):
+                continue
+            inner = relative[len(folder) + 1 :] if folder else relative
+            if inner and spec.match_file(inner + "/" if is_dir else inner):
+                return True
+        return False
+
+
+def discover(
+    paths: list[Path],
+    *,
+    excludes: Iterable[str] = (),
+    respect_gitignore: bool = True,
+    force_exclude: bool = False,
+    root: Optional[Path] = None,
+    cwd: Optional[Path] = None,
+) -> Discovery:
+    """Every Python file of the project; those under ``paths`` are marked as reported.
+
+    The whole project is read even when only some files are linted: whether a function runs per
+    request is decided by code in other modules.
+    """
+    cwd = cwd or Path.cwd()
+    targets = [p if p.is_absolute() else cwd / p for p in paths] or [cwd]
+    root = root or find_project_root(targets)
+    result = Discovery(root=root)
+    ignore = _Ignore(root, excludes, respect_gitignore)
+    seen: set[Path] = set()
+
+    def add(path: Path, reported: bool) -> None:
+        key = path.absolute()
+        if key in seen:
+            if reported:
+                for index, existing in enumerate(result.files):
+                    if existing.path.absolute() == key and not existing.reported:
+                        result.files[index] = ProjectFile(existing.path, existing.display, True)
+            return
+        seen.add(key)
+        result.files.append(ProjectFile(path, display_path(path, cwd), reported))
+
+    # The linted paths first: files named explicitly are linted even when excluded, unless
+    # --force-exclude (pre-commit passes changed files by name).
+    reported_dirs: list[Path] = []
+    for target in targets:
+        if target.is_dir() and not target.name.endswith(PYTHON_SUFFIXES):
+            reported_dirs.append(target.absolute())
+        elif target.is_symlink() and not target.exists():
+            add(target, True)  # dangling: reading it will say so
+        elif target.exists() or target.suffix in PYTHON_SUFFIXES:
+            if force_exclude and _excluded_with_parents(ignore, target):
+                continue
+            add(target, True)
+        else:
+            result.problems.append((display_path(target, cwd), "no such file or directory"))
+
+    def is_reported(path: Path) -> bool:
+        absolute = path.absolute()
+        return any(absolute == d or d in absolute.parents for d in reported_dirs)
+
+    walk_roots = [root] + [d for d in reported_dirs if root not in (d, *d.parents)]
+    for walk_root in walk_roots:
+        for path in _walk(walk_root, ignore, result):
+            add(path, is_reported(path))
+    result.files.sort(key=lambda f: f.display)
+    return result
+
+
+def _excluded_with_parents(ignore: _Ignore, path: Path) -> bool:
+    absolute = path.absolute()
+    for parent in reversed(absolute.parents):
+        if ignore.root in (parent, *parent.parents) and parent != ignore.root:
+            ignore.load_gitignore(parent.parent)
+            if ignore.excluded(parent, True):
+                return True
+    ignore.load_gitignore(absolute.parent)
+    return ignore.excluded(absolute, False)
+
+
+def _walk(folder: Path, ignore: _Ignore, result: Discovery) -> Iterator[Path]:
+    """Python files below a folder, not following links to folders (no loops)."""
+    ignore.load_gitignore(folder)
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError as error:
+        result.problems.append((str(folder), f"cannot list folder: {error.strerror}"))
+        return
+    for entry in entries:
+        path = Path(entry.path)
+        try:
+            is_dir = entry.is_dir(follow_symlinks=False)
+        except OSError:
+            is_dir = False
+        if is_dir:
+            if ignore.excluded(path, True):
+                continue
+            if entry.name.endswith(PYTHON_SUFFIXES):
+                result.problems.append((str(path), "is a directory, not a Python file"))
+                continue
+            yield from _walk(path, ignore, result)
+        elif entry.name.endswith(PYTHON_SUFFIXES):
+            if entry.is_symlink() and Path(entry.path).is_dir():
+                continue  # a link to a folder named like a file
+            if not ignore.excluded(path, False):
+                yield path
+
+
+def module_names(root: Path, path: Path) -> tuple[str, list[str], bool]:
+    """The module's canonical dotted name, other names it may be imported by, and is_package.
+
+    A file inside packages (folders with ``__init__.py``) is named from its top package; a file
+    in plain folders (namespace packages, common in FastAPI apps run from the project folder) is
+    named from the project root, without a leading ``src``. Suffixes of the root-relative name
+    are aliases, for apps run from a sub-folder.
+    """
+    absolute = path.absolute()
+    try:
+        parts = list(absolute.relative_to(root.absolute()).with_suffix("").parts)
+    except ValueError:
+        parts = [absolute.stem]
+    is_package = bool(parts) and parts[-1] == "__init__"
+    if is_package:
+        parts = parts[:-1]
+    package_parts: list[str] = [] if is_package else [absolute.stem]
+    folder = absolute.parent
+    while (folder / "__init__.py").exists() and folder != folder.parent:
+        package_parts.insert(0, folder.name)
+        folder = folder.parent
+    relative = parts[1:] if parts and parts[0] == "src" and len(parts) > 1 else parts
+    in_package = (absolute.parent / "__init__.py").exists()
+    canonical_parts = package_parts if in_package and package_parts else relative
+    canonical = ".".join(canonical_parts) or absolute.stem
+    aliases: list[str] = []
+    for candidate in (parts, relative, package_parts):
+        for start in range(len(candidate)):
+            alias = ".".join(candidate[start:])
+            if alias and alias != canonical and alias not in aliases:
+                aliases.append(alias)
+    return canonical, aliases, is_package
+
+
+def is_test_file(root: Path, path: Path) -> bool:
+    """Tests and their fixtures: their apps are not the application's request path."""
+    name = path.name
+    if name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py":
+        return True
+    try:
+        relative = path.absolute().relative_to(root.absolute()).parts[:-1]
+    except ValueError:
+        relative = path.parts[:-1]
+    return any(part in ("tests", "test") for part in relative)

@@ -1,0 +1,76 @@
+"""What each web framework runs per request, and what it runs once.
+
+One module per framework, each a ``Framework`` made of data. Adding a framework is adding a
+module and naming it in ``FRAMEWORKS``; the engine does not change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from . import fastapi, starlette
+from .base import Framework, Kind, Registration
+
+FRAMEWORKS: tuple[Framework, ...] = (
+    fastapi.FRAMEWORK,
+    starlette.FRAMEWORK,
+)
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    """Every framework's tables merged into lookups by canonical dotted reference."""
+
+    #: Decorator callee (``fastapi.FastAPI().get``, ``litestar.get``) -> registration.
+    decorators: dict[str, Registration]
+    #: Call callee (``fastapi.FastAPI().add_api_route``, ``fastapi.Depends``) -> registrations.
+    calls: dict[str, tuple[Registration, ...]]
+    handler_bases: dict[str, frozenset[str]]
+    #: Instances of these classes are applications or routers.
+    app_classes: frozenset[str]
+    packages: frozenset[str]
+    #: The last names of every callee above: the extractor keeps calls with these names.
+    names: frozenset[str]
+
+
+def build_knowledge(
+    frameworks: Iterable[Framework] = FRAMEWORKS,
+    *,
+    extra_route_decorators: Iterable[str] = (),
+    extra_dependency_markers: Iterable[str] = (),
+) -> Knowledge:
+    decorators: dict[str, Registration] = {}
+    calls: dict[str, tuple[Registration, ...]] = {}
+    handler_bases: dict[str, frozenset[str]] = {}
+    app_classes: set[str] = set()
+    packages: set[str] = set()
+    for framework in frameworks:
+        packages.update(framework.packages)
+        app_classes.update(framework.app_classes)
+        for cls in framework.app_classes:
+            for method, registration in framework.decorator_methods.items():
+                decorators[f"{cls}().{method}"] = registration
+            for method, registrations in framework.call_methods.items():
+                calls[f"{cls}().{method}"] = registrations
+        decorators.update(framework.decorator_functions)
+        for name, registrations in framework.call_functions.items():
+            calls[name] = calls.get(name, ()) + registrations
+        handler_bases.update(framework.handler_bases)
+    # Configured by the user, e.g. for dependency-injection containers.
+    for name in extra_route_decorators:
+        decorators[name] = Registration(Kind.ROUTE, "handler")
+        decorators[f"{name}()"] = Registration(Kind.ROUTE, "handler")
+    for name in extra_dependency_markers:
+        calls[name] = (Registration(Kind.DEPENDENCY, "dependency", 0, None),)
+    for name in list(decorators) + list(calls):
+        packages.add(name.split(".", 1)[0])
+    names = {name.rsplit(".", 1)[-1].removesuffix("()") for name in [*decorators, *calls]}
+    return Knowledge(
+        decorators=decorators,
+        calls=calls,
+        handler_bases=handler_bases,
+        app_classes=frozenset(app_classes),
+        packages=frozenset(packages),
+        names=frozenset(names),
+    )

@@ -1,0 +1,106 @@
+"""The vocabulary in which each web framework says what runs per request and what runs once.
+
+A framework module (``fastapi.py``, ``starlette.py``...) is pure data: a ``Framework`` built from
+these pieces. The engine (``project.requests``) interprets them and knows no framework by name.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Optional
+
+
+class Kind(enum.Enum):
+    #: A request handler (route, websocket endpoint).
+    ROUTE = "route"
+    #: Other per-request code: middleware functions, exception handlers, before/after request hooks.
+    HOOK = "hook"
+    #: A callable the framework calls per request to build a handler argument.
+    DEPENDENCY = "dependency"
+    #: A class whose ``__call__`` / ``dispatch`` runs per request (ASGI middleware).
+    MIDDLEWARE_CLASS = "middleware class"
+    #: A lifespan: runs once; what comes before its ``yield`` is startup, after it shutdown.
+    LIFESPAN = "lifespan"
+    STARTUP = "startup"
+    SHUTDOWN = "shutdown"
+
+    @property
+    def per_request(self) -> bool:
+        return self in (Kind.ROUTE, Kind.HOOK, Kind.DEPENDENCY, Kind.MIDDLEWARE_CLASS)
+
+
+@dataclass(frozen=True)
+class Registration:
+    """How a decorator or a call registers a callable with a framework.
+
+    For a call, the callable is the argument at ``position`` or keyword ``keyword`` (a list there
+    registers each element). For a decorator, it is the decorated function.
+    """
+
+    kind: Kind
+    #: Shown in messages: ``GET``, ``websocket``, ``HTTP middleware``, ``dependency``.
+    label: str
+    position: Optional[int] = 0
+    keyword: Optional[str] = None
+    #: Append the first string argument (the route path) to the label.
+    with_path: bool = False
+    #: For lifecycle decorators such as ``on_event("startup")``: event name -> kind. When set,
+    #: ``kind`` is used only for event names not listed, and unknown names register nothing.
+    events: Mapping[str, Kind] = field(default_factory=dict)
+
+
+HTTP_METHODS = ("get", "post", "put", "patch", "delete", "head", "options", "trace")
+
+
+@dataclass(frozen=True)
+class Framework:
+    name: str
+    #: Top-level packages: a file that mentions none cannot register with this framework.
+    packages: tuple[str, ...]
+    #: Classes whose instances carry routes and hooks (apps, routers, blueprints).
+    app_classes: tuple[str, ...] = ()
+    #: Decorators that are methods of those instances: method name -> registration.
+    decorator_methods: Mapping[str, Registration] = field(default_factory=dict)
+    #: Calls that are methods of those instances: method name -> registrations.
+    call_methods: Mapping[str, tuple[Registration, ...]] = field(default_factory=dict)
+    #: Decorators that are plain functions, by qualified name (``litestar.get``).
+    decorator_functions: Mapping[str, Registration] = field(default_factory=dict)
+    #: Calls of functions or classes, by qualified name (``starlette.routing.Route``,
+    #: ``fastapi.Depends``, and app constructors with ``lifespan=``).
+    call_functions: Mapping[str, tuple[Registration, ...]] = field(default_factory=dict)
+    #: Base classes whose subclasses' methods run per request: qualified name -> method names
+    #: (empty: every method that does not start with an underscore, plus ``__call__``).
+    handler_bases: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+
+def methods(
+    names: Iterable[str], kind: Kind = Kind.ROUTE, *, with_path: bool = True
+) -> dict[str, Registration]:
+    """Route decorators named after HTTP methods: ``get`` -> ``GET /path``."""
+    return {
+        name: Registration(kind, name.upper() if name in HTTP_METHODS else name,
+                           with_path=with_path)
+        for name in names
+    }
+
+
+def qualify(modules: Iterable[str], names: Mapping[str, Registration]) -> dict[str, Registration]:
+    """The same registrations under several module paths (``litestar.get``, ``litestar.handlers.get``)."""
+    return {f"{module}.{name}": reg for module in modules for name, reg in names.items()}
+
+
+def lifespan_keywords(
+    *, lifespan: Optional[str] = "lifespan", startup: Optional[str] = "on_startup",
+    shutdown: Optional[str] = "on_shutdown", extra: tuple[Registration, ...] = ()
+) -> tuple[Registration, ...]:
+    """The keywords of an application constructor that name its lifecycle callables."""
+    registrations: list[Registration] = list(extra)
+    if lifespan:
+        registrations.append(Registration(Kind.LIFESPAN, "lifespan", None, lifespan))
+    if startup:
+        registrations.append(Registration(Kind.STARTUP, "startup", None, startup))
+    if shutdown:
+        registrations.append(Registration(Kind.SHUTDOWN, "shutdown", None, shutdown))
+    return tuple(registrations)

@@ -1,0 +1,51 @@
+"""FastAPI: path operations, dependencies (``Depends``/``Security``), routers and lifespans.
+
+A FastAPI app is a Starlette app, so everything Starlette registers applies too.
+"""
+
+from __future__ import annotations
+
+from .base import HTTP_METHODS, Framework, Kind, Registration, lifespan_keywords, methods
+from .starlette import APP_CALLS, APP_DECORATORS
+
+APPS = (
+    "fastapi.FastAPI",
+    "fastapi.applications.FastAPI",
+    "fastapi.APIRouter",
+    "fastapi.routing.APIRouter",
+)
+
+_DEPENDENCY = (Registration(Kind.DEPENDENCY, "dependency", 0, "dependency"),)
+
+FRAMEWORK = Framework(
+    name="FastAPI",
+    packages=("fastapi",),
+    app_classes=APPS,
+    decorator_methods={
+        **APP_DECORATORS,
+        **methods(HTTP_METHODS),
+        "api_route": Registration(Kind.ROUTE, "route", with_path=True),
+        "websocket": Registration(Kind.ROUTE, "websocket", with_path=True),
+    },
+    call_methods={
+        **APP_CALLS,
+        "add_api_route": (Registration(Kind.ROUTE, "route", 1, "endpoint", with_path=True),),
+        "add_api_websocket_route": (
+            Registration(Kind.ROUTE, "websocket", 1, "endpoint", with_path=True),
+        ),
+    },
+    call_functions={
+        **{app: lifespan_keywords() for app in APPS},
+        **{
+            f"fastapi.{module}{marker}": _DEPENDENCY
+            for module in ("", "params.", "param_functions.")
+            for marker in ("Depends", "Security")
+        },
+        "fastapi.routing.APIRoute": (
+            Registration(Kind.ROUTE, "route", 1, "endpoint", with_path=True),
+        ),
+        "fastapi.routing.APIWebSocketRoute": (
+            Registration(Kind.ROUTE, "websocket", 1, "endpoint", with_path=True),
+        ),
+    },
+)

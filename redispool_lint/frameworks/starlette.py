@@ -1,0 +1,71 @@
+"""Starlette: routes, endpoint classes, middleware and lifespans.
+
+FastAPI builds on these classes, so ``fastapi.py`` reuses the pieces defined here.
+"""
+
+from __future__ import annotations
+
+from .base import (
+    HTTP_METHODS,
+    Framework,
+    Kind,
+    Registration,
+    lifespan_keywords,
+)
+
+#: Decorators on an application or router object.
+APP_DECORATORS: dict[str, Registration] = {
+    "route": Registration(Kind.ROUTE, "route", with_path=True),
+    "websocket_route": Registration(Kind.ROUTE, "websocket", with_path=True),
+    "middleware": Registration(Kind.HOOK, "HTTP middleware"),
+    "exception_handler": Registration(Kind.HOOK, "exception handler"),
+    "on_event": Registration(
+        Kind.STARTUP, "event", events={"startup": Kind.STARTUP, "shutdown": Kind.SHUTDOWN}
+    ),
+}
+
+#: Registering calls on an application or router object.
+APP_CALLS: dict[str, tuple[Registration, ...]] = {
+    "add_route": (Registration(Kind.ROUTE, "route", 1, "endpoint", with_path=True),),
+    "add_websocket_route": (Registration(Kind.ROUTE, "websocket", 1, "route", with_path=True),),
+    "add_middleware": (Registration(Kind.MIDDLEWARE_CLASS, "middleware", 0, "middleware_class"),),
+    "add_exception_handler": (Registration(Kind.HOOK, "exception handler", 1, "handler"),),
+    "add_event_handler": (
+        Registration(
+            Kind.STARTUP,
+            "event",
+            1,
+            "func",
+            events={"startup": Kind.STARTUP, "shutdown": Kind.SHUTDOWN},
+        ),
+    ),
+}
+
+STARLETTE_APPS = ("starlette.applications.Starlette", "starlette.routing.Router")
+
+FRAMEWORK = Framework(
+    name="Starlette",
+    packages=("starlette",),
+    app_classes=STARLETTE_APPS,
+    decorator_methods=APP_DECORATORS,
+    call_methods=APP_CALLS,
+    call_functions={
+        **{app: lifespan_keywords() for app in STARLETTE_APPS},
+        "starlette.routing.Route": (
+            Registration(Kind.ROUTE, "route", 1, "endpoint", with_path=True),
+        ),
+        "starlette.routing.WebSocketRoute": (
+            Registration(Kind.ROUTE, "websocket", 1, "endpoint", with_path=True),
+        ),
+        "starlette.middleware.Middleware": (
+            Registration(Kind.MIDDLEWARE_CLASS, "middleware", 0, "cls"),
+        ),
+    },
+    handler_bases={
+        "starlette.endpoints.HTTPEndpoint": frozenset(HTTP_METHODS),
+        "starlette.endpoints.WebSocketEndpoint": frozenset(
+            {"on_connect", "on_receive", "on_disconnect"}
+        ),
+        "starlette.middleware.base.BaseHTTPMiddleware": frozenset({"dispatch"}),
+    },
+)

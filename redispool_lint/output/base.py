@@ -1,0 +1,40 @@
+"""What every output format receives: findings and plain source lines, never syntax trees."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ..diagnostics import FileError, Finding
+
+
+@dataclass
+class Report:
+    findings: list[Finding]
+    errors: list[FileError] = field(default_factory=list)
+    #: path -> the file's lines, for formats that show source.
+    lines: dict[str, list[str]] = field(default_factory=dict)
+    #: Findings fixed by ``--fix``, per file, for ``--show-fixes``.
+    fixed: dict[str, list[Finding]] = field(default_factory=dict)
+    #: Whether ``--unsafe-fixes`` was given (changes what counts as fixable in hints).
+    unsafe_fixes: bool = False
+
+    def fixable(self, finding: Finding) -> bool:
+        if finding.fix is None:
+            return False
+        return self.unsafe_fixes or finding.fix.applicability.value == "safe"
+
+
+@dataclass(frozen=True)
+class Style:
+    color: bool
+
+    def paint(self, text: str, **style: object) -> str:
+        if not self.color:
+            return text
+        import click
+
+        return click.style(text, **style)  # type: ignore[arg-type]
+
+
+Formatter = Callable[[Report, Style], str]

@@ -1,0 +1,712 @@
+"""One module's syntax tree (standard ``ast``) to its ModuleSummary.
+
+This is the only place that walks ``ast`` trees for analysis. It resolves every name through the
+module's scopes and imports (see ``summary`` for the notation); what needs other modules is left
+to ``model``.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Optional, Union
+
+from ..source import SourceFile
+from .summary import (
+    AssignSite,
+    CallSite,
+    ClassSummary,
+    DecoratorSite,
+    FunctionSummary,
+    ModuleSummary,
+    Span,
+    WithSite,
+)
+
+FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
+
+#: Names of the Annotated special form, whose metadata may hold ``Depends(...)``.
+ANNOTATED = frozenset({"typing.Annotated", "typing_extensions.Annotated"})
+_WRITTEN_ARGS_LIMIT = 40
+
+
+@dataclass
+class _Scope:
+    kind: str  # "module", "class" or "function"
+    bindings: dict[str, str] = field(default_factory=dict)
+    declared_global: set[str] = field(default_factory=set)
+    parent: Optional[_Scope] = None
+
+
+def resolve_relative(module: str, is_package: bool, level: int, target: Optional[str]) -> str:
+    """The absolute module named by ``from <dots><target> import ...`` inside ``module``."""
+    parts = module.split(".")
+    if not is_package:
+        parts = parts[:-1]
+    if level > 1:
+        parts = parts[: len(parts) - (level - 1)] if level - 1 <= len(parts) else []
+    base = ".".join(parts)
+    if target:
+        return f"{base}.{target}" if base else target
+    return base
+
+
+def _last_segment(dotted: str) -> str:
+    return dotted.rsplit(".", 1)[-1].removesuffix("()")
+
+
+def _root(dotted: str) -> str:
+    return dotted.split(".", 1)[0].removesuffix("()")
+
+
+class _Extractor:
+    def __init__(
+        self,
+        source: SourceFile,
+        module: str,
+        is_package: bool,
+        is_test: bool,
+        keep_roots: frozenset[str],
+        keep_names: frozenset[str],
+    ) -> None:
+        self.source = source
+        self.module = module
+        self.is_package = is_package
+        self.keep_roots = keep_roots
+        self.keep_names = keep_names
+        self.summary = ModuleSummary(name=module, path=source.display, is_test=is_test)
+        self.module_scope = _Scope("module")
+        self.star_imports: list[str] = []
+        # Per-function state while walking a body.
+        self.function: Optional[FunctionSummary] = None
+        self.scope = self.module_scope
+        self.guards: list[frozenset[str]] = []
+        self.seen_yield = False
+        self.class_stack: list[str] = []
+
+    # ----- positions and text -------------------------------------------------------------
+
+    def span(self, node: ast.AST) -> Span:
+        row = getattr(node, "lineno", 1)
+        end_row = getattr(node, "end_lineno", None) or row
+        column = self.source.column(row, getattr(node, "col_offset", 0))
+        end_column = self.source.column(end_row, getattr(node, "end_col_offset", None) or 0)
+        return Span(row, column, end_row, end_column)
+
+    # ----- name resolution ----------------------------------------------------------------
+
+    def resolve_name(self, name: str) -> str:
+        scope: Optional[_Scope] = self.scope
+        first = True
+        while scope is not None:
+            if scope.kind == "class" and not first:
+                scope = scope.parent  # class bodies are not visible from their methods
+                continue
+            if name in scope.declared_global:
+                break
+            if name in scope.bindings:
+                bound = scope.bindings[name]
+                if bound.startswith("local:") and not first:
+                    # A call result in an enclosing function: use what it holds.
+                    parent_types = self._enclosing_types.get(id(scope), {})
+                    return parent_types.get(bound, bound)
+                return bound
+            first = False
+            scope = scope.parent
+        bound = self.module_scope.bindings.get(name)
+        if bound is not None:
+            return bound
+        if self.star_imports:
+            return f"{self.star_imports[-1]}.{name}"
+        if name in _BUILTINS:
+            return f"builtins.{name}"
+        return f"{self.module}.{name}"
+
+    _enclosing_types: dict[int, dict[str, str]]
+
+    def dotted(self, node: Optional[ast.AST]) -> Optional[str]:
+        """The dotted reference of an expression, or None when it is not a reference."""
+        if isinstance(node, ast.Name):
+            return self.resolve_name(node.id)
+        if isinstance(node, ast.Attribute):
+            base = self.dotted(node.value)
+            return f"{base}.{node.attr}" if base is not None else None
+        if isinstance(node, ast.Call):
+            base = self.dotted(node.func)
+            return f"{base}()" if base is not None else None
+        if isinstance(node, ast.Await):
+            return self.dotted(node.value)
+        return None
+
+    @staticmethod
+    def written(node: ast.AST) -> str:
+        if isinstance(node, ast.Name):
+            return node.id
+        if isinstance(node, ast.Attribute):
+            return f"{_Extractor.written(node.value)}.{node.attr}"
+        if isinstance(node, ast.Call):
+            return f"{_Extractor.written(node.func)}(...)"
+        if isinstance(node, ast.Await):
+            return f"await {_Extractor.written(node.value)}"
+        if isinstance(node, ast.Constant):
+            text = repr(node.value)
+            return text if len(text) <= 20 else text[:17] + "..."
+        return "..."
+
+    def ref_or_list(self, node: ast.expr) -> Optional[str]:
+        """A reference, or ``list:a,b`` for a list or tuple of references (``on_startup=[f]``)."""
+        if isinstance(node, (ast.List, ast.Tuple)):
+            return "list:" + ",".join(self.dotted(e) or "?" for e in node.elts)
+        return self.dotted(node)
+
+    def written_args(self, call: ast.Call) -> str:
+        pieces = [self.written(arg) for arg in call.args]
+        pieces += [
+            f"{kw.arg}={self.written(kw.value)}" if kw.arg else f"**{self.written(kw.value)}"
+            for kw in call.keywords
+        ]
+        text = ", ".join(pieces)
+        return text if len(text) <= _WRITTEN_ARGS_LIMIT else text[: _WRITTEN_ARGS_LIMIT - 3] + "..."
+
+    # ----- module level -------------------------------------------------------------------
+
+    def run(self, tree: ast.Module) -> ModuleSummary:
+        self._enclosing_types = {}
+        self.collect_module_bindings(tree.body)
+        module_function = FunctionSummary(
+            qualname=f"{self.module}.<module>",
+            name="<module>",
+            module=self.module,
+            span=Span(1, 0, 1, 0),
+            is_async=False,
+            is_generator=False,
+            params=(),
+            class_qualname=None,
+        )
+        self.function = module_function
+        self.visit_body(tree.body)
+        self.summary.functions.append(module_function)
+        return self.summary
+
+    def collect_module_bindings(self, body: Iterable[ast.stmt]) -> None:
+        """Bind every module-level name first, so that uses before definitions resolve too."""
+        for stmt in body:
+            if isinstance(stmt, ast.Import):
+                for alias in stmt.names:
+                    if alias.asname:
+                        self.bind_import(alias.asname, alias.name)
+                    else:
+                        root = alias.name.split(".", 1)[0]
+                        self.bind_import(root, root)
+            elif isinstance(stmt, ast.ImportFrom):
+                base = self.import_base(stmt)
+                for alias in stmt.names:
+                    if alias.name == "*":
+                        self.star_imports.append(base)
+                    else:
+                        self.bind_import(alias.asname or alias.name, f"{base}.{alias.name}")
+            elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                self.module_scope.bindings[stmt.name] = f"{self.module}.{stmt.name}"
+            elif isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+                targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+                for target in targets:
+                    for name in _target_names(target):
+                        self.module_scope.bindings[name] = f"{self.module}.{name}"
+            elif isinstance(stmt, (ast.If, ast.Try, ast.With)) or _is_try_star(stmt):
+                for block in _blocks(stmt):
+                    self.collect_module_bindings(block)
+
+    def import_base(self, stmt: ast.ImportFrom) -> str:
+        if stmt.level:
+            return resolve_relative(self.module, self.is_package, stmt.level, stmt.module)
+        return stmt.module or ""
+
+    def bind_import(self, local: str, target: str) -> None:
+        self.module_scope.bindings[local] = target
+        self.summary.imports[f"{self.module}.{local}"] = target
+
+    # ----- statements ---------------------------------------------------------------------
+
+    def visit_body(self, body: Iterable[ast.stmt]) -> None:
+        for stmt in body:
+            self.visit_stmt(stmt)
+
+    def visit_stmt(self, stmt: ast.stmt) -> None:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            self.visit_function(stmt)
+        elif isinstance(stmt, ast.ClassDef):
+            self.visit_class(stmt)
+        elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            if self.scope is not self.module_scope:
+                self.bind_local_import(stmt)
+        elif isinstance(stmt, ast.Global):
+            self.scope.declared_global.update(stmt.names)
+        elif isinstance(stmt, ast.Assign):
+            self.visit_assign(stmt.targets, stmt.value, stmt)
+        elif isinstance(stmt, ast.AnnAssign):
+            if stmt.value is not None:
+                self.visit_assign([stmt.target], stmt.value, stmt)
+            else:
+                self.visit_expr(stmt.annotation)
+        elif isinstance(stmt, (ast.With, ast.AsyncWith)):
+            self.visit_with(stmt)
+        elif isinstance(stmt, ast.If):
+            self.visit_expr(stmt.test)
+            guard = self.guard_targets(stmt.test)
+            self.guards.append(guard)
+            self.visit_body(stmt.body)
+            self.guards.pop()
+            self.visit_body(stmt.orelse)
+        else:
+            # Expressions first (in source order), then nested blocks.
+            for child in ast.iter_child_nodes(stmt):
+                if isinstance(child, ast.stmt):
+                    self.visit_stmt(child)
+                elif isinstance(child, ast.expr):
+                    self.visit_expr(child)
+                elif isinstance(child, ast.excepthandler):
+                    if child.type is not None:
+                        self.visit_expr(child.type)
+                    self.visit_body(child.body)
+                elif type(child).__name__ == "match_case":  # ast.match_case is 3.10+
+                    self.visit_body(getattr(child, "body", []))
+
+    def bind_local_import(self, stmt: Union[ast.Import, ast.ImportFrom]) -> None:
+        if isinstance(stmt, ast.Import):
+            for alias in stmt.names:
+                if alias.asname:
+                    self.scope.bindings[alias.asname] = alias.name
+                else:
+                    root = alias.name.split(".", 1)[0]
+                    self.scope.bindings[root] = root
+        else:
+            base = self.import_base(stmt)
+            for alias in stmt.names:
+                if alias.name != "*":
+                    self.scope.bindings[alias.asname or alias.name] = f"{base}.{alias.name}"
+
+    def visit_assign(self, targets: list[ast.expr], value: ast.expr, stmt: ast.stmt) -> None:
+        self.visit_expr(value, assigned=targets[0] if len(targets) == 1 else None)
+        value_ref = self.dotted(value)
+        at_module = self.scope is self.module_scope
+        for target in targets:
+            if isinstance(target, ast.Name):
+                name = target.id
+                if at_module:
+                    qualname = f"{self.module}.{name}"
+                    self.summary.variables[qualname] = value_ref
+                    deps = self.annotated_dependencies(value)
+                    if deps:
+                        self.summary.annotated_dependencies[qualname] = deps
+                    self.record_assign(qualname, value_ref, stmt)
+                elif name in self.scope.declared_global:
+                    qualname = f"{self.module}.{name}"
+                    self.summary.variables.setdefault(qualname, value_ref)
+                    self.record_assign(qualname, value_ref, stmt)
+                elif self.scope.kind == "class":
+                    self.scope.bindings[name] = f"{self.class_stack[-1]}.{name}"
+                else:
+                    self.bind_local(name, value, value_ref)
+            elif isinstance(target, ast.Attribute):
+                self.visit_expr(target.value)
+                target_ref = self.dotted(target)
+                if target_ref is not None:
+                    self.record_assign(target_ref, value_ref, stmt)
+            else:
+                for name in _target_names(target):
+                    if self.scope is not self.module_scope:
+                        self.scope.bindings[name] = f"local:{name}"
+
+    def bind_local(self, name: str, value: ast.expr, value_ref: Optional[str]) -> None:
+        if value_ref is not None and not value_ref.endswith("()"):
+            self.scope.bindings[name] = value_ref  # an alias of a reference
+            return
+        identity = f"local:{name}"
+        self.scope.bindings[name] = identity
+        if value_ref is not None and self.function is not None:
+            self.function.local_types[identity] = value_ref
+            self._enclosing_types.setdefault(id(self.scope), {})[identity] = value_ref
+
+    def record_assign(self, target: str, value: Optional[str], stmt: ast.stmt) -> None:
+        if self.function is not None:
+            self.function.assigns.append(
+                AssignSite(target, value, self.span(stmt), self.seen_yield)
+            )
+
+    def annotated_dependencies(self, value: ast.expr) -> tuple[str, ...]:
+        """The dependencies inside ``Annotated[T, Depends(x), ...]``, or ()."""
+        if not isinstance(value, ast.Subscript) or self.dotted(value.value) not in ANNOTATED:
+            return ()
+        deps: list[str] = []
+        for node in ast.walk(value.slice):
+            if isinstance(node, ast.Call):
+                callee = self.dotted(node.func)
+                target = node.args[0] if node.args else _keyword(node, "dependency")
+                ref = self.dotted(target) if target is not None else None
+                if callee is not None and ref is not None:
+                    deps.append(f"{callee}|{ref}")
+        return tuple(deps)
+
+    def visit_with(self, stmt: Union[ast.With, ast.AsyncWith]) -> None:
+        is_async = isinstance(stmt, ast.AsyncWith)
+        for item in stmt.items:
+            expr = item.context_expr
+            if isinstance(expr, ast.Call):
+                self.visit_expr(expr, context="async with" if is_async else "with",
+                                assigned=item.optional_vars)
+            else:
+                self.visit_expr(expr)
+                ref = self.dotted(expr)
+                if ref is not None and self.function is not None:
+                    self.function.withs.append(
+                        WithSite(ref, self.written(expr), is_async, self.span(expr),
+                                 self.seen_yield)
+                    )
+            if item.optional_vars is not None:
+                for name in _target_names(item.optional_vars):
+                    if self.scope is self.module_scope:
+                        continue
+                    self.bind_local(name, expr, self.dotted(expr))
+        self.visit_body(stmt.body)
+
+    def guard_targets(self, test: ast.expr) -> frozenset[str]:
+        """What an ``if`` tests for being unset: ``X is None``, ``not X``, ``not hasattr(o, 'a')``."""
+        found: set[str] = set()
+        for node in ast.walk(test):
+            subject: Optional[ast.AST] = None
+            if isinstance(node, ast.Compare) and any(
+                isinstance(c, ast.Constant) and c.value is None for c in node.comparators
+            ):
+                subject = node.left
+            elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+                subject = node.operand
+            if isinstance(subject, ast.Call) and subject.args:
+                # hasattr(o, "a") / getattr(o, "a", None)
+                name = self.dotted(subject.func)
+                if name in ("builtins.hasattr", "builtins.getattr") and len(subject.args) >= 2:
+                    attr = subject.args[1]
+                    base = self.dotted(subject.args[0])
+                    if isinstance(attr, ast.Constant) and isinstance(attr.value, str) and base:
+                        found.add(f"{base}.{attr.value}")
+                continue
+            ref = self.dotted(subject) if subject is not None else None
+            if ref is not None:
+                found.add(ref)
+        return frozenset(found)
+
+    # ----- definitions --------------------------------------------------------------------
+
+    def visit_function(self, node: FunctionNode) -> None:
+        for decorator in node.decorator_list:
+            self.visit_expr(decorator)
+        class_qualname = self.class_stack[-1] if self.scope.kind == "class" else None
+        if class_qualname is not None:
+            qualname = f"{class_qualname}.{node.name}"
+            name = f"{class_qualname.rsplit('.', 1)[-1]}.{node.name}"
+        elif self.function is not None and self.scope is not self.module_scope:
+            qualname = f"{self.function.qualname}.{node.name}"
+            name = node.name
+        else:
+            qualname = f"{self.module}.{node.name}"
+            name = node.name
+        if self.scope.kind == "function":
+            self.scope.bindings[node.name] = qualname
+        args = node.args
+        all_args = [*getattr(args, "posonlyargs", []), *args.args]
+        params = tuple(
+            a.arg for a in [*all_args, *([args.vararg] if args.vararg else []),
+                            *args.kwonlyargs, *([args.kwarg] if args.kwarg else [])]
+        )
+        summary = FunctionSummary(
+            qualname=qualname,
+            name=name,
+            module=self.module,
+            span=self.span(node),
+            is_async=isinstance(node, ast.AsyncFunctionDef),
+            is_generator=_is_generator(node),
+            params=params,
+            class_qualname=class_qualname,
+        )
+        summary.decorators = [self.decorator_site(d) for d in node.decorator_list]
+        # Defaults and annotations are evaluated in the enclosing scope, but belong to this
+        # function's signature (``Depends`` there is a dependency of this function).
+        outer_function = self.function
+        signature_calls_start = len(outer_function.calls) if outer_function else 0
+        for default in [*args.defaults, *(d for d in args.kw_defaults if d is not None)]:
+            self.visit_expr(default)
+        for arg in [*all_args, *args.kwonlyargs]:
+            if arg.annotation is not None:
+                self.visit_expr(arg.annotation)
+                ref = self.dotted(arg.annotation)
+                if ref is not None:
+                    summary.annotations.append(ref)
+                elif isinstance(arg.annotation, ast.Subscript):
+                    deps = self.annotated_dependencies(arg.annotation)
+                    summary.annotations.extend(f"dep:{d}" for d in deps)
+        if outer_function is not None:
+            summary.signature_calls = outer_function.calls[signature_calls_start:]
+            del outer_function.calls[signature_calls_start:]
+
+        # The body.
+        scope = _Scope("function", parent=self.scope)
+        is_method = class_qualname is not None
+        static = any(d.callee == "builtins.staticmethod" for d in summary.decorators)
+        classmethod_ = any(d.callee == "builtins.classmethod" for d in summary.decorators)
+        for index, param in enumerate(params):
+            if index == 0 and is_method and not static:
+                scope.bindings[param] = (
+                    class_qualname if classmethod_ else f"{class_qualname}()"
+                )
+            else:
+                scope.bindings[param] = f"param:{param}"
+        saved = (self.function, self.scope, self.guards, self.seen_yield)
+        self.function, self.scope, self.guards, self.seen_yield = summary, scope, [], False
+        self.visit_body(node.body)
+        self.function, self.scope, self.guards, self.seen_yield = saved
+        self.summary.functions.append(summary)
+
+    def decorator_site(self, node: ast.expr) -> DecoratorSite:
+        if isinstance(node, ast.Call):
+            callee = self.dotted(node.func) or "?"
+            first = node.args[0] if node.args else None
+            first_string = (
+                first.value
+                if isinstance(first, ast.Constant) and isinstance(first.value, str)
+                else None
+            )
+            return DecoratorSite(
+                callee,
+                True,
+                first_string,
+                tuple((kw.arg or "**", self.ref_or_list(kw.value)) for kw in node.keywords),
+                tuple(self.ref_or_list(a) for a in node.args),
+            )
+        return DecoratorSite(self.dotted(node) or "?", False, None, (), ())
+
+    def visit_class(self, node: ast.ClassDef) -> None:
+        for decorator in node.decorator_list:
+            self.visit_expr(decorator)
+        for base in node.bases:
+            self.visit_expr(base)
+        if self.class_stack and self.scope.kind == "class":
+            qualname = f"{self.class_stack[-1]}.{node.name}"
+        elif self.function is not None and self.scope is not self.module_scope:
+            qualname = f"{self.function.qualname}.{node.name}"
+            self.scope.bindings[node.name] = qualname
+        else:
+            qualname = f"{self.module}.{node.name}"
+        bases = tuple(b for b in (self.dotted(base) for base in node.bases) if b is not None)
+        methods = tuple(
+            stmt.name
+            for stmt in node.body
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))
+        )
+        self.summary.classes.append(
+            ClassSummary(qualname, node.name, bases, methods, self.span(node))
+        )
+        saved_scope = self.scope
+        self.scope = _Scope("class", parent=saved_scope)
+        self.class_stack.append(qualname)
+        self.visit_body(node.body)
+        self.class_stack.pop()
+        self.scope = saved_scope
+
+    # ----- expressions --------------------------------------------------------------------
+
+    def visit_expr(
+        self,
+        node: ast.expr,
+        *,
+        context: Optional[str] = None,
+        assigned: Optional[ast.expr] = None,
+        awaited: bool = False,
+    ) -> None:
+        if isinstance(node, ast.Await):
+            self.visit_expr(node.value, context=context, assigned=assigned, awaited=True)
+            return
+        if isinstance(node, (ast.Yield, ast.YieldFrom)):
+            if node.value is not None:
+                self.visit_expr(node.value)
+                self.record_yield(node.value)
+            self.seen_yield = True
+            return
+        if isinstance(node, ast.Lambda):
+            self.visit_expr(node.body)
+            return
+        if isinstance(node, ast.Call):
+            self.visit_call(node, context=context, assigned=assigned, awaited=awaited)
+            return
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.expr):
+                self.visit_expr(child)
+            elif isinstance(child, ast.comprehension):
+                self.visit_expr(child.iter)
+                for condition in child.ifs:
+                    self.visit_expr(condition)
+
+    def record_yield(self, value: ast.expr) -> None:
+        if isinstance(value, ast.Dict) and self.function is not None:
+            for key, item in zip(value.keys, value.values):
+                if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                    self.function.yielded_state.append((key.value, self.dotted(item)))
+
+    def visit_call(
+        self,
+        node: ast.Call,
+        *,
+        context: Optional[str],
+        assigned: Optional[ast.expr],
+        awaited: bool,
+    ) -> None:
+        # Arguments first: they are evaluated before the call.
+        self.visit_expr(node.func)
+        for arg in node.args:
+            self.visit_expr(arg.value if isinstance(arg, ast.Starred) else arg)
+        for kw in node.keywords:
+            self.visit_expr(kw.value)
+        callee = self.dotted(node.func)
+        if callee is None or self.function is None:
+            return
+        args = tuple(self.ref_or_list(a) for a in node.args)
+        if not self.keep(callee, args, node):
+            return
+        keywords = tuple((kw.arg or "**", self.ref_or_list(kw.value)) for kw in node.keywords)
+        first = node.args[0] if node.args else None
+        first_string = (
+            first.value
+            if isinstance(first, ast.Constant) and isinstance(first.value, str)
+            else None
+        )
+        assigned_to: Optional[str] = None
+        if isinstance(assigned, ast.Name):
+            assigned_to = (
+                f"local:{assigned.id}"
+                if self.scope is not self.module_scope
+                and assigned.id not in self.scope.declared_global
+                else f"{self.module}.{assigned.id}"
+            )
+        elif isinstance(assigned, ast.Attribute):
+            assigned_to = self.dotted(assigned)
+        guarded = assigned_to is not None and any(assigned_to in g for g in self.guards)
+        if not guarded and isinstance(assigned, ast.Name):
+            guarded = any(
+                f"{self.module}.{assigned.id}" in g or f"local:{assigned.id}" in g
+                for g in self.guards
+            )
+        self.function.calls.append(
+            CallSite(
+                callee=callee,
+                written=self.written(node.func),
+                args=args,
+                keywords=keywords,
+                written_args=self.written_args(node),
+                first_string=first_string,
+                span=self.span(node),
+                awaited=awaited,
+                context=context,
+                assigned_to=assigned_to,
+                guarded=guarded,
+                after_yield=self.seen_yield,
+            )
+        )
+
+    def keep(self, callee: str, args: tuple[Optional[str], ...], node: ast.Call) -> bool:
+        """Only calls that can matter are kept: the summary of a large project stays small."""
+        if _root(callee) in self.keep_roots or callee.startswith(("local:", "param:")):
+            return True
+        if _last_segment(callee) in self.keep_names:
+            return True
+        return any(
+            _root(ref) in self.keep_roots for arg in args if arg is not None for ref in _refs(arg)
+        )
+
+
+def _refs(value: str) -> list[str]:
+    """The references in an argument: one, or each element of a ``list:`` value."""
+    if value.startswith("list:"):
+        return [ref for ref in value[5:].split(",") if ref != "?"]
+    return [value]
+
+
+def _keyword(node: ast.Call, name: str) -> Optional[ast.expr]:
+    for kw in node.keywords:
+        if kw.arg == name:
+            return kw.value
+    return None
+
+
+def _target_names(target: ast.AST) -> Iterator[str]:
+    if isinstance(target, ast.Name):
+        yield target.id
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        for element in target.elts:
+            yield from _target_names(element)
+    elif isinstance(target, ast.Starred):
+        yield from _target_names(target.value)
+
+
+def _is_try_star(stmt: ast.stmt) -> bool:
+    return type(stmt).__name__ == "TryStar"
+
+
+def _blocks(stmt: ast.stmt) -> Iterator[list[ast.stmt]]:
+    for name in ("body", "orelse", "finalbody"):
+        block = getattr(stmt, name, None)
+        if block:
+            yield block
+    for handler in getattr(stmt, "handlers", []):
+        yield handler.body
+
+
+def _is_generator(node: FunctionNode) -> bool:
+    todo: list[ast.AST] = list(node.body)
+    while todo:
+        current = todo.pop()
+        if isinstance(current, (ast.Yield, ast.YieldFrom)):
+            return True
+        if isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        todo.extend(ast.iter_child_nodes(current))
+    return False
+
+
+_BUILTINS = frozenset(
+    {
+        "staticmethod",
+        "classmethod",
+        "property",
+        "hasattr",
+        "getattr",
+        "setattr",
+        "isinstance",
+        "len",
+        "print",
+        "super",
+        "object",
+        "dict",
+        "list",
+        "set",
+        "tuple",
+        "str",
+        "int",
+        "type",
+        "range",
+        "open",
+    }
+)
+
+
+def extract(
+    source: SourceFile,
+    tree: ast.Module,
+    module: str,
+    *,
+    is_package: bool,
+    is_test: bool,
+    keep_roots: frozenset[str],
+    keep_names: frozenset[str],
+) -> ModuleSummary:
+    """Summarise one parsed module."""
+    extractor = _Extractor(source, module, is_package, is_test, keep_roots, keep_names)
+    return extractor.run(tree)

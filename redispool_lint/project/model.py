@@ -1,0 +1,183 @@
+"""The project model: every module's summary joined, with names resolved across modules.
+
+``resolve`` turns a module-local dotted reference into its canonical form: imports and
+re-exports are followed to where a thing is defined (``app.deps.get_redis`` re-exported from
+``app/__init__.py`` is still ``app.deps.get_redis``), module-level variables to what they hold
+(``app.main.app`` -> ``fastapi.FastAPI()``), and methods of project classes to their definition
+(``app.svc.Cache().get`` -> ``app.svc.Cache.get``, through base classes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Optional
+
+from .summary import ClassSummary, FunctionSummary, ModuleSummary
+
+_MAX_STEPS = 24
+
+
+def _join(head: str, rest: list[str]) -> str:
+    return ".".join([head, *rest]) if rest else head
+
+
+class ProjectModel:
+    def __init__(self, summaries: Iterable[ModuleSummary], aliases: dict[str, str]) -> None:
+        self.modules: dict[str, ModuleSummary] = {}
+        self.functions: dict[str, FunctionSummary] = {}
+        self.classes: dict[str, ClassSummary] = {}
+        #: Names that refer to something else: imports, re-exports, module aliases.
+        self.references: dict[str, str] = dict(aliases)
+        #: Module-level variables and what they hold (None: opaque, e.g. ``x = None``).
+        self.variables: dict[str, Optional[str]] = {}
+        self.annotated_dependencies: dict[str, tuple[str, ...]] = {}
+        for summary in summaries:
+            self.modules[summary.name] = summary
+            for function in summary.functions:
+                self.functions[function.qualname] = function
+            for cls in summary.classes:
+                self.classes[cls.qualname] = cls
+            for name, target in summary.imports.items():
+                if name != target:
+                    self.references[name] = target
+            for name, value in summary.variables.items():
+                if value is not None and value.startswith(("local:", "param:", "list:")):
+                    value = None
+                self.variables[name] = value
+            self.annotated_dependencies.update(summary.annotated_dependencies)
+        self._resolved: dict[tuple[str, bool], str] = {}
+
+    # ----- lookups ------------------------------------------------------------------------
+
+    def module_of(self, function: FunctionSummary) -> ModuleSummary:
+        return self.modules[function.module]
+
+    def enclosing_function(self, function: FunctionSummary) -> Optional[FunctionSummary]:
+        """The function a nested function or method is defined in (the module for top level)."""
+        parent = function.class_qualname or function.qualname
+        while "." in parent:
+            parent = parent.rsplit(".", 1)[0]
+            if parent in self.functions:
+                return self.functions[parent]
+            if parent == function.module:
+                return self.functions.get(f"{function.module}.<module>")
+        return None
+
+    def find_method(self, cls: str, name: str, seen: Optional[set[str]] = None) -> Optional[str]:
+        """The qualified name of method ``name`` of project class ``cls``, through its bases."""
+        summary = self.classes.get(cls)
+        if summary is None:
+            return None
+        if name in summary.methods:
+            return f"{cls}.{name}"
+        seen = seen if seen is not None else set()
+        seen.add(cls)
+        for base in summary.bases:
+            resolved = self.resolve(base)
+            if resolved in self.classes and resolved not in seen:
+                found = self.find_method(resolved, name, seen)
+                if found:
+                    return found
+        return None
+
+    def ancestors(self, cls: str) -> Iterator[str]:
+        """Every base class of a project class, resolved, nearest first (project and external)."""
+        todo = [cls]
+        seen = {cls}
+        while todo:
+            current = todo.pop(0)
+            summary = self.classes.get(current)
+            if summary is None:
+                continue
+            for base in summary.bases:
+                resolved = self.resolve(base)
+                if resolved not in seen:
+                    seen.add(resolved)
+                    yield resolved
+                    todo.append(resolved)
+
+    def methods_of(self, cls: str) -> Iterator[str]:
+        """The qualified names of every method a project class has, own and inherited."""
+        seen: set[str] = set()
+        for owner in [cls, *self.ancestors(cls)]:
+            summary = self.classes.get(owner)
+            if summary is None:
+                continue
+            for method in summary.methods:
+                if method not in seen:
+                    seen.add(method)
+                    yield f"{owner}.{method}"
+
+    def variable_of(self, dotted: str) -> Optional[str]:
+        """The module-level variable a reference starts with (``app.db.client.get`` -> ``app.db.client``)."""
+        canonical = self.resolve(dotted, follow_variables=False)
+        segments = canonical.split(".")
+        for end in range(len(segments), 0, -1):
+            prefix = ".".join(segments[:end])
+            if prefix in self.variables:
+                return prefix
+        return None
+
+    # ----- resolution ---------------------------------------------------------------------
+
+    def resolve(
+        self,
+        dotted: str,
+        local_types: Optional[dict[str, str]] = None,
+        *,
+        follow_variables: bool = True,
+    ) -> str:
+        if local_types is None:
+            key = (dotted, follow_variables)
+            cached = self._resolved.get(key)
+            if cached is not None:
+                return cached
+        current = dotted
+        for _ in range(_MAX_STEPS):
+            following = self._step(current, local_types, follow_variables)
+            if following == current:
+                break
+            current = following
+        if local_types is None:
+            self._resolved[(dotted, follow_variables)] = current
+        return current
+
+    def _step(
+        self, dotted: str, local_types: Optional[dict[str, str]], follow_variables: bool
+    ) -> str:
+        if dotted.startswith("local:"):
+            head, _, rest = dotted.partition(".")
+            called = head.endswith("()")
+            held = (local_types or {}).get(head.removesuffix("()"))
+            if held is None:
+                return dotted
+            return held + ("()" if called else "") + (f".{rest}" if rest else "")
+        segments = dotted.split(".")
+        for end in range(len(segments), 0, -1):
+            head = segments[end - 1]
+            called = head.endswith("()")
+            key = ".".join([*segments[: end - 1], head.removesuffix("()")])
+            rest = segments[end:]
+            target = self.references.get(key)
+            if target is None and follow_variables and key in self.variables:
+                target = self.variables[key]
+                if target is None:
+                    return dotted  # an opaque variable: its name is all we know
+            if target is not None and target != key:
+                return _join(target + ("()" if called else ""), rest)
+            if key in self.classes:
+                if called and rest:
+                    method = self.find_method(key, rest[0])
+                    if method is not None:
+                        return _join(method, rest[1:])
+                return dotted
+            if key in self.functions or key in self.modules:
+                return dotted
+        return dotted
+
+    def annotation_dependencies(self, annotation: str) -> tuple[str, ...]:
+        """``callee|ref`` pairs for an annotation that is an ``Annotated`` alias with Depends."""
+        if annotation.startswith("dep:"):
+            return (annotation[4:],)
+        resolved = self.resolve(annotation, follow_variables=False)
+        return self.annotated_dependencies.get(resolved, ())

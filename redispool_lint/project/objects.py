@@ -1,0 +1,157 @@
+"""Where the project creates Redis clients and pools, and which of them live as long as the app.
+
+Joins the Redis API tables (``redis_api``) with the project model: a call site becomes a
+``RedisCall`` when its callee resolves to a known constructor, and a reference is *long-lived*
+when it names app state (``app.state.redis``, ``request.app.state.redis``, ``request.state.redis``
+filled by a lifespan) or a module-level variable that holds a client or pool.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Optional
+
+from .. import redis_api
+from ..redis_api import Constructor, Ownership
+from .model import ProjectModel
+from .requests import RequestAnalysis
+from .summary import CallSite, FunctionSummary
+
+_STATE = re.compile(r"\.state\.(\w+)$")
+
+
+def state_name(ref: str) -> Optional[str]:
+    """``request.app.state.redis`` -> ``redis``: app state, whichever object it is reached from."""
+    match = _STATE.search(ref)
+    return match.group(1) if match else None
+
+
+def split_method(callee: str) -> tuple[str, str]:
+    receiver, _, method = callee.rpartition(".")
+    return receiver, method
+
+
+@dataclass(frozen=True)
+class RedisCall:
+    function: FunctionSummary
+    call: CallSite
+    constructor: Constructor
+    ownership: Ownership
+
+    @property
+    def text(self) -> str:
+        """The call as written, shortened: ``Redis.from_pool(app.state.pool)``."""
+        return f"{self.call.written}({self.call.written_args})"
+
+
+@dataclass(frozen=True)
+class LongLived:
+    """A client or pool that outlives requests."""
+
+    #: ``app state `redis` `` or ``module variable `app.db.client` ``.
+    description: str
+    #: The constructor that made it, when known.
+    constructor: Optional[Constructor]
+
+
+class RedisObjects:
+    def __init__(self, model: ProjectModel, requests: RequestAnalysis) -> None:
+        self.model = model
+        self.requests = requests
+        #: App state attribute -> constructor of what a lifespan, startup hook or module stores.
+        self.state: dict[str, Optional[Constructor]] = {}
+        #: Module-level variable -> constructor of what it holds.
+        self.globals: dict[str, Optional[Constructor]] = {}
+        self._collect()
+
+    # ----- constructors -------------------------------------------------------------------
+
+    def constructor(self, callee: str, function: FunctionSummary) -> Optional[Constructor]:
+        return redis_api.lookup(self.model.resolve(callee, function.local_types))
+
+    def redis_call(self, function: FunctionSummary, call: CallSite) -> Optional[RedisCall]:
+        constructor = self.constructor(call.callee, function)
+        if constructor is None:
+            return None
+        keywords = frozenset(name for name, _ in call.keywords)
+        return RedisCall(function, call, constructor, redis_api.classify(constructor, keywords))
+
+    def redis_calls(self, function: FunctionSummary) -> Iterator[RedisCall]:
+        for call in function.calls:
+            found = self.redis_call(function, call)
+            if found is not None:
+                yield found
+
+    def holds(self, ref: str, function: FunctionSummary) -> Optional[Constructor]:
+        """The constructor of the object a reference holds (``local:r`` made by ``Redis()``)."""
+        resolved = self.model.resolve(ref, function.local_types)
+        if resolved.endswith("()"):
+            return redis_api.lookup(resolved[:-2])
+        long_lived = self.long_lived(ref, function)
+        return long_lived.constructor if long_lived else None
+
+    def is_fresh(self, ref: Optional[str], function: FunctionSummary) -> bool:
+        """True for a reference to an object this very function creates (a local pool)."""
+        if ref is None:
+            return False
+        if ref.startswith("local:") and self.long_lived(ref, function) is None:
+            return ref.split(".", 1)[0] in function.local_types
+        resolved = self.model.resolve(ref, function.local_types)
+        return resolved.endswith("()") and redis_api.lookup(resolved[:-2]) is not None
+
+    # ----- long-lived objects -------------------------------------------------------------
+
+    def _collect(self) -> None:
+        per_request = self.requests.per_request
+        for function in self.model.functions.values():
+            if function.qualname in per_request:
+                continue
+            for assign in function.assigns:
+                constructor = (
+                    self.holds(assign.value, function) if assign.value is not None else None
+                )
+                name = state_name(assign.target)
+                if name is not None:
+                    if constructor is not None or name not in self.state:
+                        self.state[name] = constructor
+                elif assign.target in self.model.variables and constructor is not None:
+                    self.globals[assign.target] = constructor
+            for name, value in function.yielded_state:
+                self.state[name] = self.holds(value, function) if value else None
+        for name, value in self.model.variables.items():
+            if value is not None and value.endswith("()"):
+                constructor = redis_api.lookup(self.model.resolve(value)[:-2])
+                if constructor is not None:
+                    self.globals.setdefault(name, constructor)
+
+    def long_lived(self, ref: str, function: FunctionSummary) -> Optional[LongLived]:
+        """What makes a reference long-lived, or None when it is not (or not a Redis object)."""
+        if ref.startswith("local:"):
+            # A local that holds app state (``r = app.state.redis`` was already substituted),
+            # or one this function also stores in app state or a global.
+            head = ref.split(".", 1)[0]
+            for assign in function.assigns:
+                if assign.value == head and self._stored(assign.target):
+                    constructor = self.holds(head, function) if head != ref else None
+                    return LongLived(f"stored in `{assign.target}`", constructor)
+            return None
+        name = state_name(ref)
+        if name is not None and name in self.state:
+            return LongLived(f"app state `{name}`", self.state[name])
+        variable = self.model.variable_of(ref)
+        if variable is not None and variable in self.globals:
+            return LongLived(f"module variable `{variable}`", self.globals[variable])
+        return None
+
+    def _stored(self, target: str) -> bool:
+        return state_name(target) is not None or target in self.model.variables
+
+
+def receiver_of_close(callee: str) -> Optional[str]:
+    """``x.aclose`` -> ``x``; ``x.connection_pool.disconnect`` -> ``x``; None for other calls."""
+    receiver, method = split_method(callee)
+    if method not in redis_api.CLOSE_METHODS or not receiver:
+        return None
+    return receiver.removesuffix(".connection_pool")

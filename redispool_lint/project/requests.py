@@ -1,0 +1,371 @@
+"""What runs per request, and what runs once at startup or shutdown, project-wide.
+
+Entry points come from the framework tables (``frameworks``): routes, hooks, dependencies and
+middleware are per request; lifespans and startup/shutdown hooks run once. Everything reachable
+from a per-request entry point through calls, dependencies and instantiations is per request, and
+remembers the path that makes it so, for the message.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Optional
+
+from ..frameworks import Knowledge
+from ..frameworks.base import Kind, Registration
+from .model import ProjectModel
+from .summary import CallSite, FunctionSummary
+
+#: Decorators that make a function run once and cache its result: the singleton idiom.
+SINGLETON_DECORATORS = frozenset(
+    {
+        "functools.lru_cache",
+        "functools.cache",
+        "async_lru.alru_cache",
+        "cachetools.cached",
+        "aiocache.cached",
+    }
+)
+
+
+@dataclass(frozen=True)
+class EntryPoint:
+    function: str
+    kind: Kind
+    #: ``GET /users/{user_id}``, ``HTTP middleware``, ``dependency``.
+    label: str
+    #: Where it is registered or defined: ``app/users.py:17``.
+    where: str
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a function runs per request: it is an entry point, or ``via`` reaches it."""
+
+    entry: EntryPoint
+    via: Optional[str] = None
+    #: ``called by``, ``dependency of``, ``instantiated by``.
+    relation: str = ""
+
+
+@dataclass(frozen=True)
+class Edge:
+    callee: str
+    relation: str
+    #: True when the call is after the first ``yield`` (the shutdown half of a lifespan).
+    after_yield: bool
+
+
+class RequestAnalysis:
+    """Per-request and lifecycle roles of every function of a project model."""
+
+    def __init__(self, model: ProjectModel, knowledge: Knowledge) -> None:
+        self.model = model
+        self.knowledge = knowledge
+        self.entries: list[EntryPoint] = []
+        self.lifecycle: dict[str, Kind] = {}
+        self.edges: dict[str, list[Edge]] = {}
+        self.per_request: dict[str, Reason] = {}
+        #: Functions that run at startup / at shutdown (lifespan halves included).
+        self.startup: set[str] = set()
+        self.shutdown: set[str] = set()
+        self.has_web_app = False
+        self._find_entries()
+        self._build_edges()
+        self._propagate()
+        self._lifecycle_reach()
+
+    # ----- helpers ------------------------------------------------------------------------
+
+    def where(self, function: FunctionSummary) -> str:
+        return f"{self.model.module_of(function).path}:{function.span.row}"
+
+    def local_types(self, function: FunctionSummary) -> dict[str, str]:
+        return function.local_types
+
+    def is_singleton(self, function: FunctionSummary) -> bool:
+        for decorator in function.decorators:
+            if self.model.resolve(decorator.callee) in SINGLETON_DECORATORS:
+                return True
+        return False
+
+    def callables(self, ref: str, kind: Kind, local_types: dict[str, str]) -> list[str]:
+        """The project functions that a registered reference runs per request (or at startup)."""
+        if ref.startswith("list:"):
+            found: list[str] = []
+            for element in ref[5:].split(","):
+                if element != "?":
+                    found += self.callables(element, kind, local_types)
+            return found
+        resolved = self.model.resolve(ref, local_types)
+        if resolved in self.model.functions:
+            return [resolved]
+        if resolved.endswith("()") and resolved[:-2] in self.model.classes:
+            # An instance used as a dependency or endpoint: its __call__ runs.
+            method = self.model.find_method(resolved[:-2], "__call__")
+            return [method] if method else []
+        if resolved in self.model.classes:
+            if kind is Kind.DEPENDENCY:
+                init = self.model.find_method(resolved, "__init__")
+                return [init] if init else []
+            if kind is Kind.MIDDLEWARE_CLASS:
+                return [
+                    m
+                    for m in (
+                        self.model.find_method(resolved, "__call__"),
+                        self.model.find_method(resolved, "dispatch"),
+                    )
+                    if m
+                ]
+            if kind is Kind.ROUTE:
+                return [
+                    m
+                    for m in self.model.methods_of(resolved)
+                    if not m.rsplit(".", 1)[-1].startswith("_") or m.endswith(".__call__")
+                ]
+        return []
+
+    # ----- entry points -------------------------------------------------------------------
+
+    def _add(self, function: str, kind: Kind, label: str, where: str) -> None:
+        summary = self.model.functions.get(function)
+        if summary is None or self.model.module_of(summary).is_test:
+            return
+        if kind.per_request:
+            self.entries.append(EntryPoint(function, kind, label, where))
+        else:
+            self.lifecycle.setdefault(function, kind)
+
+    @staticmethod
+    def _kind(registration: Registration, event: Optional[str]) -> Optional[Kind]:
+        if registration.events:
+            return registration.events.get(event or "")
+        return registration.kind
+
+    @staticmethod
+    def _label(registration: Registration, path: Optional[str]) -> str:
+        if registration.with_path and path:
+            return f"{registration.label} {path}"
+        return registration.label
+
+    def _find_entries(self) -> None:
+        knowledge = self.knowledge
+        for function in list(self.model.functions.values()):
+            module = self.model.module_of(function)
+            if module.is_test:
+                continue
+            outer = self.model.enclosing_function(function)
+            outer_types = outer.local_types if outer else {}
+            for decorator in function.decorators:
+                callee = self.model.resolve(decorator.callee, outer_types)
+                registration = knowledge.decorators.get(callee)
+                if registration is None:
+                    continue
+                if callee.rsplit(".", 1)[0].removesuffix("()") in knowledge.app_classes:
+                    self.has_web_app = True
+                kind = self._kind(registration, decorator.first_string)
+                if kind is not None:
+                    label = self._label(registration, decorator.first_string)
+                    self._add(function.qualname, kind, label, self.where(function))
+            for call in function.calls:
+                self._registrations_in_call(function, call)
+        for cls in self.model.classes.values():
+            module = self.model.modules[cls.qualname.rsplit(".", 1)[0]] if (
+                cls.qualname.rsplit(".", 1)[0] in self.model.modules
+            ) else None
+            if module is not None and module.is_test:
+                continue
+            for base in self.model.ancestors(cls.qualname):
+                names = knowledge.handler_bases.get(base)
+                if names is None:
+                    continue
+                for method in self.model.methods_of(cls.qualname):
+                    short = method.rsplit(".", 1)[-1]
+                    if short in names or (not names and not short.startswith("_")):
+                        summary = self.model.functions.get(method)
+                        if summary is not None:
+                            self._add(method, Kind.ROUTE, f"{cls.name}.{short}",
+                                      self.where(summary))
+                break
+
+    def _registrations_in_call(self, function: FunctionSummary, call: CallSite) -> None:
+        callee = self.model.resolve(call.callee, function.local_types)
+        registrations = self.knowledge.calls.get(callee)
+        if registrations is None:
+            return
+        if callee.removesuffix("()") in self.knowledge.app_classes or (
+            callee.rsplit(".", 1)[0].removesuffix("()") in self.knowledge.app_classes
+        ):
+            self.has_web_app = True
+        for registration in registrations:
+            ref = _argument(call.args, call.keywords, registration)
+            if ref is None:
+                continue
+            kind = self._kind(registration, call.first_string)
+            if kind is None:
+                continue
+            label = self._label(registration, call.first_string)
+            where = f"{self.model.module_of(function).path}:{call.span.row}"
+            for target in self.callables(ref, kind, function.local_types):
+                self._add(target, kind, label, where)
+
+    # ----- edges --------------------------------------------------------------------------
+
+    def _build_edges(self) -> None:
+        for function in self.model.functions.values():
+            edges: list[Edge] = []
+            types = function.local_types
+            for call in function.calls:
+                callee = self.model.resolve(call.callee, types)
+                if callee in self.model.functions:
+                    edges.append(Edge(callee, "called by", call.after_yield))
+                elif callee in self.model.classes:
+                    init = self.model.find_method(callee, "__init__")
+                    if init:
+                        edges.append(Edge(init, "instantiated by", call.after_yield))
+                elif callee.endswith("()") and callee[:-2] in self.model.classes:
+                    method = self.model.find_method(callee[:-2], "__call__")
+                    if method:
+                        edges.append(Edge(method, "called by", call.after_yield))
+                if callee not in self.knowledge.calls:
+                    # A project function passed along (run_in_threadpool(fn), create_task(...)).
+                    for arg in call.args:
+                        if arg is None or arg.startswith("list:"):
+                            continue
+                        target = self.model.resolve(arg, types)
+                        if target in self.model.functions:
+                            edges.append(Edge(target, "called by", call.after_yield))
+            for call in function.signature_calls:
+                edges += self._dependency_edges(call.callee, call.args, call.keywords)
+            for annotation in function.annotations:
+                for pair in self.model.annotation_dependencies(annotation):
+                    callee, _, ref = pair.partition("|")
+                    edges += self._dependency_edges(callee, (ref,), ())
+            self.edges[function.qualname] = edges
+
+    def _dependency_edges(
+        self,
+        callee: str,
+        args: tuple[Optional[str], ...],
+        keywords: tuple[tuple[str, Optional[str]], ...],
+    ) -> list[Edge]:
+        registrations = self.knowledge.calls.get(self.model.resolve(callee), ())
+        edges: list[Edge] = []
+        for registration in registrations:
+            if registration.kind is not Kind.DEPENDENCY:
+                continue
+            ref = _argument(args, keywords, registration)
+            if ref is not None:
+                for target in self.callables(ref, Kind.DEPENDENCY, {}):
+                    edges.append(Edge(target, "dependency of", False))
+        return edges
+
+    # ----- propagation --------------------------------------------------------------------
+
+    def _propagate(self) -> None:
+        # Handlers first, so that a dependency's reason names the handler that uses it.
+        ordered = sorted(self.entries, key=lambda e: e.kind is Kind.DEPENDENCY)
+        for entry in ordered:
+            if entry.function in self.per_request:
+                continue
+            summary = self.model.functions[entry.function]
+            if self.is_singleton(summary):
+                continue
+            self.per_request[entry.function] = Reason(entry)
+            self._walk(entry.function)
+
+    def _walk(self, start: str) -> None:
+        queue = deque([start])
+        while queue:
+            current = queue.popleft()
+            reason = self.per_request[current]
+            for edge in self.edges.get(current, ()):
+                if edge.callee in self.per_request:
+                    continue
+                summary = self.model.functions.get(edge.callee)
+                if summary is None or self.is_singleton(summary):
+                    continue
+                self.per_request[edge.callee] = Reason(reason.entry, current, edge.relation)
+                queue.append(edge.callee)
+
+    def _lifecycle_reach(self) -> None:
+        for function, kind in self.lifecycle.items():
+            if kind is Kind.LIFESPAN:
+                self.startup.add(function)
+                self.shutdown.add(function)
+                for edge in self.edges.get(function, ()):
+                    target = self.shutdown if edge.after_yield else self.startup
+                    self._reach(edge.callee, target)
+            elif kind is Kind.STARTUP:
+                self._reach(function, self.startup)
+            elif kind is Kind.SHUTDOWN:
+                self._reach(function, self.shutdown)
+
+    def _reach(self, start: str, into: set[str]) -> None:
+        todo = [start]
+        while todo:
+            current = todo.pop()
+            if current in into:
+                continue
+            into.add(current)
+            todo.extend(edge.callee for edge in self.edges.get(current, ()))
+
+    # ----- explanations -------------------------------------------------------------------
+
+    def chain(self, function: str) -> Iterator[tuple[str, Reason]]:
+        seen: set[str] = set()
+        current: Optional[str] = function
+        while current is not None and current not in seen:
+            seen.add(current)
+            reason = self.per_request.get(current)
+            if reason is None:
+                return
+            yield current, reason
+            current = reason.via
+
+    def explain(self, function: str) -> str:
+        """``get_cache`` runs per request: called by ``read_user`` (GET /users/{id}, app/users.py:17)."""
+        parts: list[str] = []
+        entry: Optional[EntryPoint] = None
+        for _, reason in self.chain(function):
+            entry = reason.entry
+            if reason.via is not None:
+                parts.append(f"{reason.relation} `{self.display(reason.via)}`")
+        if entry is None:
+            return ""
+        name = self.display(function)
+        description = _describe(entry)
+        if not parts:
+            return f"`{name}` runs per request: it is {description}"
+        return f"`{name}` runs per request: {', '.join(parts)} ({entry.label}, {entry.where})"
+
+    def display(self, function: str) -> str:
+        summary = self.model.functions.get(function)
+        return summary.name if summary is not None else function.rsplit(".", 1)[-1]
+
+
+def _argument(
+    args: tuple[Optional[str], ...],
+    keywords: tuple[tuple[str, Optional[str]], ...],
+    registration: Registration,
+) -> Optional[str]:
+    """The registered callable's reference: by keyword, else by position."""
+    if registration.keyword is not None:
+        for name, value in keywords:
+            if name == registration.keyword:
+                return value
+    if registration.position is not None and registration.position < len(args):
+        return args[registration.position]
+    return None
+
+
+def _describe(entry: EntryPoint) -> str:
+    if entry.kind is Kind.ROUTE:
+        return f"a request handler ({entry.label}, {entry.where})"
+    if entry.kind is Kind.DEPENDENCY:
+        return f"a dependency, resolved per request ({entry.where})"
+    if entry.kind is Kind.MIDDLEWARE_CLASS:
+        return f"middleware, run on every request ({entry.where})"
+    return f"a per-request hook ({entry.label}, {entry.where})"

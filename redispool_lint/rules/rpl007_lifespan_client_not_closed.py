@@ -1,0 +1,152 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..diagnostics import Finding
+from ..project.objects import receiver_of_close, state_name
+from ..project.summary import FunctionSummary
+from ..redis_api import Ownership
+from .base import Rule, RuleContext
+
+
+class LifespanClientNotClosed(Rule):
+    code = "RPL007"
+    name = "lifespan-client-not-closed"
+    summary = "a client or pool created in a lifespan or startup hook and never closed at shutdown"
+    fixable = "never"
+
+    what_it_does = """
+        Finds a client or pool that a lifespan (before its `yield`) or a startup hook stores in
+        app state, a module variable or a local, when no shutdown code (the lifespan after its
+        `yield`, a shutdown hook, or what they call) closes it, or a client owning it.
+    """
+    why_is_this_bad = """
+        The connections stay open until the process dies; on reload (uvicorn `--reload`, tests
+        that start the app many times) they pile up, and asyncio reports `ResourceWarning:
+        unclosed Connection` or `Unclosed client session`. Close the client with `await
+        client.aclose()` after the lifespan's `yield` (closing a `from_pool` client also closes
+        its pool; a `Redis(connection_pool=pool)` client leaves the pool to you).
+    """
+    example = """
+        from contextlib import asynccontextmanager
+
+        import redis.asyncio as redis
+        from fastapi import FastAPI
+
+        @asynccontextmanager
+        async def lifespan(app: FastAPI):
+            app.state.redis = redis.from_url("redis://localhost")
+            yield
+
+        app = FastAPI(lifespan=lifespan)
+    """
+    use_instead = """
+        from contextlib import asynccontextmanager
+
+        import redis.asyncio as redis
+        from fastapi import FastAPI
+
+        @asynccontextmanager
+        async def lifespan(app: FastAPI):
+            app.state.redis = redis.from_url("redis://localhost")
+            yield
+            await app.state.redis.aclose()
+
+        app = FastAPI(lifespan=lifespan)
+    """
+
+    def check(self, context: RuleContext) -> Iterator[Finding]:
+        requests = context.requests
+        closed = _closed_at_shutdown(context)
+        for function in context.functions():
+            if function.qualname not in requests.startup:
+                continue
+            if function.qualname in requests.per_request:
+                continue
+            for found in context.objects.redis_calls(function):
+                if found.call.after_yield or found.call.context is not None:
+                    continue
+                if found.ownership is Ownership.WRAPPER:
+                    continue  # nothing of its own to close
+                names = _names_of(found.call.assigned_to, function)
+                if not names:
+                    continue
+                if names & closed or names & _owned_by_closed(context, closed):
+                    continue
+                where = sorted(n for n in names if not n.startswith("local:")) or sorted(names)
+                yield context.finding(
+                    type(self),
+                    found.call.span,
+                    f"`{found.text}` is created at startup ({where[0].removeprefix('state:')}) "
+                    "and never closed at shutdown",
+                )
+
+
+def _identity(ref: str, function: FunctionSummary) -> str:
+    """A name for an object that is the same wherever it is reached from."""
+    name = state_name(ref)
+    if name is not None:
+        return f"state:{name}"
+    if ref.startswith("local:"):
+        return f"{function.qualname}:{ref}"
+    return ref
+
+
+def _names_of(assigned_to: str | None, function: FunctionSummary) -> set[str]:
+    """Every name a created object is stored under in its function."""
+    if assigned_to is None:
+        return set()
+    names = {_identity(assigned_to, function)}
+    for assign in function.assigns:
+        if assign.value == assigned_to:
+            names.add(_identity(assign.target, function))
+    for key, value in function.yielded_state:
+        if value == assigned_to:
+            names.add(f"state:{key}")
+    return names
+
+
+def _closed_at_shutdown(context: RuleContext) -> set[str]:
+    """The identities that some shutdown code closes (project-wide)."""
+    requests = context.requests
+    closed: set[str] = set()
+    for qualname in requests.shutdown:
+        function = context.model.functions.get(qualname)
+        if function is None:
+            continue
+        is_lifespan = qualname in requests.startup  # a lifespan is both
+        for call in function.calls:
+            receiver = receiver_of_close(call.callee)
+            if receiver is not None and (call.after_yield or not is_lifespan):
+                closed |= _aliases(receiver, function)
+        for site in function.withs:
+            closed |= _aliases(site.expr, function)
+        for call in function.calls:
+            if call.context is not None and call.assigned_to:
+                closed |= _aliases(call.assigned_to, function)
+    return closed
+
+
+def _aliases(ref: str, function: FunctionSummary) -> set[str]:
+    names = {_identity(ref, function)}
+    for assign in function.assigns:
+        if assign.target == ref and assign.value is not None:
+            names.add(_identity(assign.value, function))
+        if assign.value == ref:
+            names.add(_identity(assign.target, function))
+    return names
+
+
+def _owned_by_closed(context: RuleContext, closed: set[str]) -> set[str]:
+    """Pools given to ``from_pool`` clients that are closed: closing the client closes them."""
+    owned: set[str] = set()
+    for function in context.model.functions.values():
+        for found in context.objects.redis_calls(function):
+            if found.ownership is not Ownership.OWNS_GIVEN_POOL or not found.call.args:
+                continue
+            pool = found.call.args[0]
+            client_names = _names_of(found.call.assigned_to, function)
+            if found.call.context is not None or client_names & closed:
+                if pool is not None:
+                    owned |= _aliases(pool, function)
+    return owned

@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..diagnostics import Finding
+from ..project.objects import split_method
+from ..redis_api import Flavor, Ownership
+from .base import Rule, RuleContext
+
+
+class DeprecatedAsyncClose(Rule):
+    code = "RPL008"
+    name = "deprecated-async-close"
+    summary = "`await client.close()` on an asyncio client (use `aclose()`), or `close()` not awaited"
+    fixable = "always"
+
+    what_it_does = """
+        Finds `close()` called on an asyncio Redis client: awaited, it is deprecated since
+        redis-py 5.0.1 in favour of `aclose()`; not awaited, it creates a coroutine that never
+        runs, so nothing is closed.
+    """
+    why_is_this_bad = """
+        `await client.close()` emits a `DeprecationWarning` and will go away. `client.close()`
+        without `await` does nothing at all (Python warns `coroutine ... was never awaited`):
+        the connections stay open.
+    """
+    example = """
+        import redis.asyncio as redis
+
+        async def main():
+            client = redis.from_url("redis://localhost")
+            await client.get("k")
+            await client.close()
+    """
+    use_instead = """
+        import redis.asyncio as redis
+
+        async def main():
+            client = redis.from_url("redis://localhost")
+            await client.get("k")
+            await client.aclose()
+    """
+    fix_safety = """
+        Replacing `close` with `aclose` (and adding the missing `await` inside an `async def`)
+        is safe: `aclose()` is what `close()` calls.
+    """
+
+    def check(self, context: RuleContext) -> Iterator[Finding]:
+        for function in context.functions():
+            for call in function.calls:
+                receiver, method = split_method(call.callee)
+                if method != "close" or not receiver:
+                    continue
+                constructor = context.objects.holds(receiver, function)
+                if constructor is None or constructor.flavor is not Flavor.ASYNC:
+                    continue
+                if constructor.ownership is Ownership.POOL:
+                    continue
+                if call.awaited:
+                    message = (
+                        f"`await {call.written}()` is deprecated on asyncio clients since "
+                        "redis-py 5.0.1: use `aclose()`"
+                    )
+                else:
+                    message = (
+                        f"`{call.written}()` on an asyncio client is a coroutine that is never "
+                        "awaited: nothing is closed; use `await ...aclose()`"
+                    )
+                yield context.finding(type(self), call.span, message)

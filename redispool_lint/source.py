@@ -1,0 +1,119 @@
+"""Reading Python source files: bytes to text, with every way a file can be bad named clearly."""
+
+from __future__ import annotations
+
+import ast
+import codecs
+import io
+import tokenize
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class SourceError(Exception):
+    """A file that cannot be read as Python source. The message names the problem, not the file."""
+
+
+@dataclass
+class SourceFile:
+    """One file's text, as the tool sees it."""
+
+    path: Path
+    #: The path as shown to the user (relative to the working directory where possible).
+    display: str
+    text: str
+    encoding: str = "utf-8"
+    has_bom: bool = False
+    #: The first line ending in the file, kept so that fixes write the same one back.
+    newline: str = "\n"
+    _lines: list[str] | None = field(default=None, repr=False)
+
+    @property
+    def lines(self) -> list[str]:
+        if self._lines is None:
+            self._lines = self.text.splitlines()
+        return self._lines
+
+    def line(self, row: int) -> str:
+        """The text of a 1-based line, or '' past the end."""
+        lines = self.lines
+        return lines[row - 1] if 0 < row <= len(lines) else ""
+
+    def column(self, row: int, byte_offset: int) -> int:
+        """The 0-based character column of a UTF-8 byte offset (what ``ast`` reports) on a line."""
+        line = self.line(row)
+        if line.isascii():
+            return byte_offset
+        return len(line.encode("utf-8")[:byte_offset].decode("utf-8", errors="ignore"))
+
+
+def decode(data: bytes) -> tuple[str, str, bool]:
+    """Decode source bytes as Python does (PEP 263 cookie, BOM), returning text, encoding, BOM."""
+    if b"\0" in data:
+        raise SourceError("file contains a NUL byte: not Python source")
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as error:
+        raise SourceError(f"bad encoding declaration: {error.msg}") from None
+    has_bom = data.startswith(codecs.BOM_UTF8)
+    try:
+        text = data.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as error:
+        raise SourceError(f"cannot decode as {encoding}: {error}") from None
+    if has_bom and text.startswith("\ufeff"):
+        text = text[1:]
+    return text, encoding, has_bom
+
+
+def newline_of(text: str) -> str:
+    index = text.find("\n")
+    return "\r\n" if index > 0 and text[index - 1] == "\r" else "\n"
+
+
+def read_source(path: Path, display: str) -> SourceFile:
+    """Read one file; raises SourceError with a user-facing message."""
+    try:
+        if path.is_dir():
+            raise SourceError("is a directory, not a file")
+        data = path.read_bytes()
+    except SourceError:
+        raise
+    except FileNotFoundError:
+        raise SourceError("no such file (deleted, or a dangling link)") from None
+    except PermissionError:
+        raise SourceError("permission denied") from None
+    except OSError as error:
+        raise SourceError(f"cannot read: {error.strerror or error}") from None
+    return source_from_bytes(path, display, data)
+
+
+def source_from_bytes(path: Path, display: str, data: bytes) -> SourceFile:
+    text, encoding, has_bom = decode(data)
+    return SourceFile(
+        path=path,
+        display=display,
+        text=text,
+        encoding=encoding,
+        has_bom=has_bom,
+        newline=newline_of(text),
+    )
+
+
+@dataclass(frozen=True)
+class ParseFailure:
+    message: str
+    row: int
+    column: int
+
+
+def parse(source: SourceFile) -> ast.Module | ParseFailure:
+    """Parse with the standard library's parser; a failure carries the parser's own position."""
+    try:
+        return ast.parse(source.text, filename=source.display, type_comments=False)
+    except SyntaxError as error:
+        row = error.lineno or 1
+        column = max((error.offset or 1) - 1, 0)
+        return ParseFailure(error.msg or "invalid syntax", row, column)
+    except (ValueError, MemoryError, RecursionError) as error:
+        # ValueError: NUL bytes (caught earlier, kept for safety); the others: absurd nesting.
+        return ParseFailure(f"cannot parse: {type(error).__name__}: {error}", 1, 0)
