@@ -11,8 +11,8 @@ import difflib
 import os
 import sys
 import traceback
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Optional
 
 import click
 
@@ -21,6 +21,7 @@ from .config import ConfigError, Settings, find_config, load_config, validate_co
 from .engine import LintResult, lint
 from .output import FORMATS, Report, Style, render_statistics
 from .rules import ALL_RULES, RULES_BY_CODE, RULES_BY_NAME
+from .source import SourceFile
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -52,8 +53,12 @@ def _use_color(choice: str) -> bool:
 @click.option(
     "--exit-non-zero-on-fix", is_flag=True, help="Exit 1 when --fix changed files (pre-commit)."
 )
-@click.option("--select", multiple=True, help="Rule codes or prefixes to enable (replaces default).")
-@click.option("--extend-select", multiple=True, help="Rule codes or prefixes to enable in addition.")
+@click.option(
+    "--select", multiple=True, help="Rule codes or prefixes to enable (replaces default)."
+)
+@click.option(
+    "--extend-select", multiple=True, help="Rule codes or prefixes to enable in addition."
+)
 @click.option("--ignore", multiple=True, help="Rule codes or prefixes to disable.")
 @click.option(
     "--format",
@@ -67,8 +72,12 @@ def _use_color(choice: str) -> bool:
 @click.option("--statistics", is_flag=True, help="Count findings per rule.")
 @click.option("--explain", metavar="CODE", help="Print a rule's documentation and exit.")
 @click.option("--list-rules", is_flag=True, help="List every rule and exit.")
-@click.option("--stdin-filename", type=click.Path(path_type=Path), help="Name for code read from -.")
-@click.option("--force-exclude", is_flag=True, default=None, help="Exclude even files named explicitly.")
+@click.option(
+    "--stdin-filename", type=click.Path(path_type=Path), help="Name for code read from -."
+)
+@click.option(
+    "--force-exclude", is_flag=True, default=None, help="Exclude even files named explicitly."
+)
 @click.option(
     "--color",
     type=click.Choice(["auto", "always", "never"]),
@@ -89,15 +98,15 @@ def main(
     select: tuple[str, ...],
     extend_select: tuple[str, ...],
     ignore: tuple[str, ...],
-    output_format: Optional[str],
-    output_file: Optional[Path],
+    output_format: str | None,
+    output_file: Path | None,
     statistics: bool,
-    explain: Optional[str],
+    explain: str | None,
     list_rules: bool,
-    stdin_filename: Optional[Path],
-    force_exclude: Optional[bool],
+    stdin_filename: Path | None,
+    force_exclude: bool | None,
     color: str,
-    config_path: Optional[Path],
+    config_path: Path | None,
     no_respect_gitignore: bool,
 ) -> None:
     """Find Redis clients created per request in async Python web apps, and fix them.
@@ -146,7 +155,7 @@ def main(
 
 def _settings(
     paths: tuple[Path, ...],
-    config_path: Optional[Path],
+    config_path: Path | None,
     select: tuple[str, ...],
     extend_select: tuple[str, ...],
     ignore: tuple[str, ...],
@@ -161,8 +170,9 @@ def _settings(
         settings.select = _codes(select)
     settings.extend_select += _codes(extend_select)
     settings.ignore += _codes(ignore)
-    validate_codes([*(settings.select or []), *settings.extend_select, *settings.ignore],
-                   "command line")
+    validate_codes(
+        [*(settings.select or []), *settings.extend_select, *settings.ignore], "command line"
+    )
     return settings
 
 
@@ -178,9 +188,9 @@ def _run(
     exit_zero: bool,
     exit_non_zero_on_fix: bool,
     output_format: str,
-    output_file: Optional[Path],
+    output_file: Path | None,
     statistics: bool,
-    stdin_filename: Optional[Path],
+    stdin_filename: Path | None,
 ) -> int:
     targets = list(paths) or [Path(".")]
     overrides: dict[Path, bytes] = {}
@@ -202,8 +212,10 @@ def _run(
         if diff:
             _print_diff(outcome.changes)
         elif reading_stdin:
-            source_text = next(iter(outcome.changes.values()))[1] if outcome.changes else (
-                overrides[next(iter(overrides))].decode("utf-8", errors="replace")
+            source_text = (
+                next(iter(outcome.changes.values()))[1]
+                if outcome.changes
+                else (overrides[next(iter(overrides))].decode("utf-8", errors="replace"))
             )
             sys.stdout.write(source_text)
         else:
@@ -232,16 +244,16 @@ def _run(
 
 def _report(result: LintResult, style: Style, unsafe: bool) -> Report:
     lines = {path: source.lines for path, source in result.sources.items()}
-    return Report(findings=result.findings, errors=list(result.errors), lines=lines,
-                  unsafe_fixes=unsafe)
+    return Report(
+        findings=result.findings, errors=list(result.errors), lines=lines, unsafe_fixes=unsafe
+    )
 
 
-def _print_diff(changes: dict[str, tuple[object, str]]) -> None:
+def _print_diff(changes: Mapping[str, tuple[SourceFile, str]]) -> None:
     for path, (source, new_text) in sorted(changes.items()):
-        old_text: str = source.text  # type: ignore[attr-defined]
         sys.stdout.writelines(
             difflib.unified_diff(
-                old_text.splitlines(keepends=True),
+                source.text.splitlines(keepends=True),
                 new_text.splitlines(keepends=True),
                 fromfile=f"a/{path}",
                 tofile=f"b/{path}",
@@ -249,7 +261,7 @@ def _print_diff(changes: dict[str, tuple[object, str]]) -> None:
         )
 
 
-def _emit(text: str, output_file: Optional[Path], *, to_stderr: bool) -> None:
+def _emit(text: str, output_file: Path | None, *, to_stderr: bool) -> None:
     if output_file is not None:
         output_file.parent.mkdir(parents=True, exist_ok=True)
         output_file.write_text(text, encoding="utf-8")

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -29,10 +29,10 @@ class ConfigError(Exception):
 
 @dataclass
 class Settings:
-    select: Optional[list[str]] = None
+    select: list[str] | None = None
     extend_select: list[str] = field(default_factory=list)
     ignore: list[str] = field(default_factory=list)
-    exclude: Optional[list[str]] = None
+    exclude: list[str] | None = None
     extend_exclude: list[str] = field(default_factory=list)
     per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
     respect_gitignore: bool = True
@@ -44,7 +44,7 @@ class Settings:
     #: The app state attribute ``--fix`` stores the shared client in.
     client_attribute: str = "redis"
     #: Where the settings came from, for messages.
-    source: Optional[Path] = None
+    source: Path | None = None
 
     def excludes(self) -> list[str]:
         return [*(self.exclude or []), *self.extend_exclude]
@@ -70,7 +70,7 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     return f" (did you mean `{close[0]}`?)" if close else ""
 
 
-def find_config(start: Path) -> Optional[Path]:
+def find_config(start: Path) -> Path | None:
     """The nearest pyproject.toml with a ``[tool.redispool-lint]`` table, walking up."""
     folder = start if start.is_dir() else start.parent
     for candidate in (folder, *folder.parents):
@@ -114,9 +114,9 @@ def settings_from_table(table: Mapping[str, Any], origin: str) -> Settings:
             raise ConfigError(
                 f"{origin}: `{key}` must be a {expected.__name__}, not {type(value).__name__}"
             )
-        if expected is list and not all(isinstance(item, str) for item in value):
+        if isinstance(value, list) and not all(isinstance(item, str) for item in value):
             raise ConfigError(f"{origin}: `{key}` must be a list of strings")
-        if expected is dict:
+        if isinstance(value, dict):
             for pattern, codes in value.items():
                 if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
                     raise ConfigError(

@@ -1,4 +1,4 @@
-"""Finding the project and its Python files: project root, excludes, ``.gitignore``, module names."""
+"""Finding the project and its files: project root, excludes, ``.gitignore``, module names."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
 
 import pathspec
 
@@ -121,8 +120,8 @@ def discover(
     excludes: Iterable[str] = (),
     respect_gitignore: bool = True,
     force_exclude: bool = False,
-    root: Optional[Path] = None,
-    cwd: Optional[Path] = None,
+    root: Path | None = None,
+    cwd: Path | None = None,
 ) -> Discovery:
     """Every Python file of the project; those under ``paths`` are marked as reported.
 

@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
 
 import pathspec
 
@@ -53,17 +52,17 @@ class _Job:
     aliases: tuple[str, ...]
     is_package: bool
     is_test: bool
-    data: Optional[bytes] = None  # content replacing the file's (stdin, fixes in progress)
+    data: bytes | None = None  # content replacing the file's (stdin, fixes in progress)
     keep_source: bool = False
 
 
 @dataclass
 class _Outcome:
     job: _Job
-    summary: Optional[ModuleSummary] = None
-    source: Optional[SourceFile] = None
-    error: Optional[str] = None
-    parse_failure: Optional[ParseFailure] = None
+    summary: ModuleSummary | None = None
+    source: SourceFile | None = None
+    error: str | None = None
+    parse_failure: ParseFailure | None = None
 
 
 def _summarise(job: _Job, keep_roots: frozenset[str], keep_names: frozenset[str]) -> _Outcome:
@@ -119,9 +118,9 @@ def lint(
     paths: Sequence[Path],
     settings: Settings,
     *,
-    overrides: Optional[dict[Path, bytes]] = None,
-    root: Optional[Path] = None,
-    cwd: Optional[Path] = None,
+    overrides: dict[Path, bytes] | None = None,
+    root: Path | None = None,
+    cwd: Path | None = None,
     keep_sources: bool = False,
 ) -> LintResult:
     """Lint ``paths`` (and read the rest of their project).
@@ -157,9 +156,11 @@ def lint(
         | knowledge.packages
         | set(redis_api.PACKAGES)
     )
-    keep_names = knowledge.names | frozenset(
-        name.rsplit(".", 1)[-1] for name in redis_api.CONSTRUCTORS
-    ) | redis_api.CLOSE_METHODS
+    keep_names = (
+        knowledge.names
+        | frozenset(name.rsplit(".", 1)[-1] for name in redis_api.CONSTRUCTORS)
+        | redis_api.CLOSE_METHODS
+    )
     outcomes = _summarise_many(jobs, keep_roots, keep_names)
 
     summaries: list[ModuleSummary] = []
@@ -245,7 +246,7 @@ def lint(
     return result
 
 
-def _job(file: ProjectFile, root: Path, data: Optional[bytes], keep_source: bool) -> _Job:
+def _job(file: ProjectFile, root: Path, data: bytes | None, keep_source: bool) -> _Job:
     module, aliases, is_package = module_names(root, file.path)
     return _Job(
         path=file.path,
@@ -274,4 +275,3 @@ def _ignored_codes(
         if spec.match_file(relative):
             codes.update(ignored)
     return codes
-

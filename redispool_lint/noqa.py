@@ -9,7 +9,6 @@ import io
 import re
 import tokenize
 from dataclasses import dataclass
-from typing import Optional
 
 from .diagnostics import Applicability, Edit, Finding, Fix, Position
 
@@ -24,11 +23,11 @@ OUR_PREFIX = "RPL"
 @dataclass(frozen=True)
 class Directive:
     row: int
-    #: 0-based columns of the ``# noqa...`` text within the line.
+    #: 0-based columns of the directive's text within the line.
     start: int
     end: int
-    #: The codes named, upper-cased; None for a bare ``# noqa``.
-    codes: Optional[tuple[str, ...]]
+    #: The codes named, upper-cased; None for a bare directive (no codes).
+    codes: tuple[str, ...] | None
     #: The whole comment token (may hold other text before or after the directive).
     comment: str
     comment_start: int
@@ -62,9 +61,7 @@ def scan(text: str) -> Suppressions:
         if match is None:
             continue
         codes_text = match.group("codes")
-        codes = (
-            tuple(code.upper() for code in _CODE.findall(codes_text)) if codes_text else None
-        )
+        codes = tuple(code.upper() for code in _CODE.findall(codes_text)) if codes_text else None
         row, column = token.start
         directives[row] = Directive(
             row=row,
@@ -116,8 +113,11 @@ def apply(
             unused = [c for c in ours if c not in used.get(directive.row, set())]
             if not unused:
                 continue
-            kept.append(_unused_finding(directive, unused, known_codes, selected, path,
-                                        line_of.get(directive.row, "")))
+            kept.append(
+                _unused_finding(
+                    directive, unused, known_codes, selected, path, line_of.get(directive.row, "")
+                )
+            )
     return kept
 
 

@@ -102,7 +102,9 @@ def _build_table() -> dict[str, Constructor]:
             with_from_pool=False,
         )
         for module in (f"{pkg}.asyncio", f"{pkg}.asyncio.utils"):
-            table.append(Constructor(f"{module}.from_url", Ownership.OWN_POOL, Flavor.ASYNC, client))
+            table.append(
+                Constructor(f"{module}.from_url", Ownership.OWN_POOL, Flavor.ASYNC, client)
+            )
         # Sync clients.
         table += _client_family(
             (pkg, f"{pkg}.client"), (client, strict), Flavor.SYNC, with_from_pool=True
@@ -125,12 +127,16 @@ def _build_table() -> dict[str, Constructor]:
             for method in ("master_for", "slave_for"):
                 table.append(
                     Constructor(
-                        f"{module}.Sentinel.{method}", Ownership.OWNS_GIVEN_POOL, flavor, client
+                        f"{module}.Sentinel().{method}", Ownership.OWNS_GIVEN_POOL, flavor, client
                     )
                 )
     # aioredis 2.x mirrors redis-py 4's asyncio API (no from_pool).
-    table += _client_family(("aioredis", "aioredis.client"), ("Redis", "StrictRedis"), Flavor.ASYNC,
-                            with_from_pool=False)
+    table += _client_family(
+        ("aioredis", "aioredis.client"),
+        ("Redis", "StrictRedis"),
+        Flavor.ASYNC,
+        with_from_pool=False,
+    )
     table.append(Constructor("aioredis.from_url", Ownership.OWN_POOL, Flavor.ASYNC, "Redis"))
     table += _pool_family(("aioredis", "aioredis.connection"), Flavor.ASYNC)
     # aioredis 1.x: coroutine factories.

@@ -91,8 +91,13 @@ def fix_project(
         if not progressed or state in seen_states:
             break
         seen_states.add(state)
-        result = lint(paths, settings, overrides={**base_overrides, **_as_overrides(
-            texts, originals)}, cwd=cwd, keep_sources=True)
+        result = lint(
+            paths,
+            settings,
+            overrides={**base_overrides, **_as_overrides(texts, originals)},
+            cwd=cwd,
+            keep_sources=True,
+        )
     else:
         for path in texts:
             failures[path] = FileError(path, f"fixes did not converge after {MAX_ROUNDS} rounds")
@@ -104,8 +109,16 @@ def fix_project(
     fixed = {path: found for path, found in fixed.items() if path in changes}
     if failures:
         # Lint what will really be on disk: the failed files unchanged.
-        result = lint(paths, settings, overrides={**base_overrides, **_as_overrides(
-            {p: t for p, (_, t) in changes.items()}, originals)}, cwd=cwd, keep_sources=True)
+        result = lint(
+            paths,
+            settings,
+            overrides={
+                **base_overrides,
+                **_as_overrides({p: t for p, (_, t) in changes.items()}, originals),
+            },
+            cwd=cwd,
+            keep_sources=True,
+        )
     return FixOutcome(result, fixed, changes, list(failures.values()))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import contextlib
 import os
 import tempfile
 from collections.abc import Iterable
@@ -39,8 +40,10 @@ def apply_edits(text: str, edits: Iterable[Edit]) -> str:
         return min(offsets[row - 1] + column - 1, len(text))
 
     spans = sorted(
-        ((offset(e.start.row, e.start.column), offset(e.end.row, e.end.column), e.content)
-         for e in edits),
+        (
+            (offset(e.start.row, e.start.column), offset(e.end.row, e.end.column), e.content)
+            for e in edits
+        ),
         key=lambda s: (s[0], s[1]),
     )
     pieces: list[str] = []
@@ -69,10 +72,8 @@ def write_atomic(path: Path, data: bytes) -> None:
     """Write through a temporary file in the same folder, then rename: never a half file."""
     target = path.resolve()
     mode = None
-    try:
+    with contextlib.suppress(OSError):
         mode = target.stat().st_mode & 0o7777
-    except OSError:
-        pass
     fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -83,8 +84,6 @@ def write_atomic(path: Path, data: bytes) -> None:
             os.chmod(temporary, mode)
         os.replace(temporary, target)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(temporary)
-        except OSError:
-            pass
         raise

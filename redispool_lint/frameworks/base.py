@@ -9,7 +9,6 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Optional
 
 
 class Kind(enum.Enum):
@@ -42,8 +41,8 @@ class Registration:
     kind: Kind
     #: Shown in messages: ``GET``, ``websocket``, ``HTTP middleware``, ``dependency``.
     label: str
-    position: Optional[int] = 0
-    keyword: Optional[str] = None
+    position: int | None = 0
+    keyword: str | None = None
     #: Append the first string argument (the route path) to the label.
     with_path: bool = False
     #: For lifecycle decorators such as ``on_event("startup")``: event name -> kind. When set,
@@ -80,20 +79,24 @@ def methods(
 ) -> dict[str, Registration]:
     """Route decorators named after HTTP methods: ``get`` -> ``GET /path``."""
     return {
-        name: Registration(kind, name.upper() if name in HTTP_METHODS else name,
-                           with_path=with_path)
+        name: Registration(
+            kind, name.upper() if name in HTTP_METHODS else name, with_path=with_path
+        )
         for name in names
     }
 
 
 def qualify(modules: Iterable[str], names: Mapping[str, Registration]) -> dict[str, Registration]:
-    """The same registrations under several module paths (``litestar.get``, ``litestar.handlers.get``)."""
+    """The same registrations under several module paths (``litestar.get``, ...)."""
     return {f"{module}.{name}": reg for module in modules for name, reg in names.items()}
 
 
 def lifespan_keywords(
-    *, lifespan: Optional[str] = "lifespan", startup: Optional[str] = "on_startup",
-    shutdown: Optional[str] = "on_shutdown", extra: tuple[Registration, ...] = ()
+    *,
+    lifespan: str | None = "lifespan",
+    startup: str | None = "on_startup",
+    shutdown: str | None = "on_shutdown",
+    extra: tuple[Registration, ...] = (),
 ) -> tuple[Registration, ...]:
     """The keywords of an application constructor that name its lifecycle callables."""
     registrations: list[Registration] = list(extra)

@@ -10,7 +10,8 @@ from .base import Report, Style
 
 def _head(finding: Finding, style: Style) -> str:
     location = f"{finding.path}:{finding.start.row}:{finding.start.column}:"
-    return f"{style.paint(location, bold=True)} {style.paint(finding.code, fg='red', bold=True)} {finding.message}"
+    code = style.paint(finding.code, fg="red", bold=True)
+    return f"{style.paint(location, bold=True)} {code} {finding.message}"
 
 
 def _summary(report: Report) -> str:
@@ -20,8 +21,10 @@ def _summary(report: Report) -> str:
     noun = "error" if count == 1 else "errors"
     fixable = sum(report.fixable(f) for f in report.findings)
     text = f"Found {count} {noun}" + (f" ({fixable} fixable with --fix)." if fixable else ".")
-    hidden = 0 if report.unsafe_fixes else sum(
-        1 for f in report.findings if f.fix is not None and not report.fixable(f)
+    hidden = (
+        0
+        if report.unsafe_fixes
+        else sum(1 for f in report.findings if f.fix is not None and not report.fixable(f))
     )
     if hidden:
         text += f"\n{hidden} more fixable with --unsafe-fixes."
@@ -29,7 +32,9 @@ def _summary(report: Report) -> str:
 
 
 def _errors(report: Report, style: Style) -> list[str]:
-    return [f"{style.paint('error', fg='red', bold=True)}: {e.path}: {e.message}" for e in report.errors]
+    return [
+        f"{style.paint('error', fg='red', bold=True)}: {e.path}: {e.message}" for e in report.errors
+    ]
 
 
 def render_full(report: Report, style: Style) -> str:
@@ -53,7 +58,10 @@ def render_full(report: Report, style: Style) -> str:
             out.append(f"{pad} | {' ' * start}{style.paint('^' * width, fg='red')}")
             if finding.fix is not None:
                 tag = "" if finding.fix.applicability.value == "safe" else " (unsafe)"
-                out.append(f"{pad} = {style.paint('help', fg='cyan', bold=True)}: {finding.fix.message}{tag}")
+                out.append(
+                    f"{pad} = {style.paint('help', fg='cyan', bold=True)}: "
+                    f"{finding.fix.message}{tag}"
+                )
         out.append("")
     out += _fixed(report, style)
     out += _errors(report, style)
@@ -79,7 +87,7 @@ def _fixed(report: Report, style: Style) -> list[str]:
     out = ["Fixed:"]
     for path, findings in sorted(report.fixed.items()):
         counts = Counter(f.code for f in findings)
-        detail = ", ".join(f"{n} × {code}" for code, n in sorted(counts.items()))
+        detail = ", ".join(f"{code} x{n}" for code, n in sorted(counts.items()))
         out.append(f"  {style.paint(path, bold=True)}: {detail}")
     return out
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Optional, Union
+from typing import Union
 
 from ..source import SourceFile
 from .summary import (
@@ -36,10 +36,10 @@ class _Scope:
     kind: str  # "module", "class" or "function"
     bindings: dict[str, str] = field(default_factory=dict)
     declared_global: set[str] = field(default_factory=set)
-    parent: Optional[_Scope] = None
+    parent: _Scope | None = None
 
 
-def resolve_relative(module: str, is_package: bool, level: int, target: Optional[str]) -> str:
+def resolve_relative(module: str, is_package: bool, level: int, target: str | None) -> str:
     """The absolute module named by ``from <dots><target> import ...`` inside ``module``."""
     parts = module.split(".")
     if not is_package:
@@ -79,7 +79,7 @@ class _Extractor:
         self.module_scope = _Scope("module")
         self.star_imports: list[str] = []
         # Per-function state while walking a body.
-        self.function: Optional[FunctionSummary] = None
+        self.function: FunctionSummary | None = None
         self.scope = self.module_scope
         self.guards: list[frozenset[str]] = []
         self.seen_yield = False
@@ -97,7 +97,7 @@ class _Extractor:
     # ----- name resolution ----------------------------------------------------------------
 
     def resolve_name(self, name: str) -> str:
-        scope: Optional[_Scope] = self.scope
+        scope: _Scope | None = self.scope
         first = True
         while scope is not None:
             if scope.kind == "class" and not first:
@@ -114,9 +114,9 @@ class _Extractor:
                 return bound
             first = False
             scope = scope.parent
-        bound = self.module_scope.bindings.get(name)
-        if bound is not None:
-            return bound
+        module_bound = self.module_scope.bindings.get(name)
+        if module_bound is not None:
+            return module_bound
         if self.star_imports:
             return f"{self.star_imports[-1]}.{name}"
         if name in _BUILTINS:
@@ -125,7 +125,7 @@ class _Extractor:
 
     _enclosing_types: dict[int, dict[str, str]]
 
-    def dotted(self, node: Optional[ast.AST]) -> Optional[str]:
+    def dotted(self, node: ast.AST | None) -> str | None:
         """The dotted reference of an expression, or None when it is not a reference."""
         if isinstance(node, ast.Name):
             return self.resolve_name(node.id)
@@ -154,7 +154,7 @@ class _Extractor:
             return text if len(text) <= 20 else text[:17] + "..."
         return "..."
 
-    def ref_or_list(self, node: ast.expr) -> Optional[str]:
+    def ref_or_list(self, node: ast.expr) -> str | None:
         """A reference, or ``list:a,b`` for a list or tuple of references (``on_startup=[f]``)."""
         if isinstance(node, (ast.List, ast.Tuple)):
             return "list:" + ",".join(self.dotted(e) or "?" for e in node.elts)
@@ -265,14 +265,14 @@ class _Extractor:
                     self.visit_stmt(child)
                 elif isinstance(child, ast.expr):
                     self.visit_expr(child)
-                elif isinstance(child, ast.excepthandler):
+                elif isinstance(child, ast.ExceptHandler):
                     if child.type is not None:
                         self.visit_expr(child.type)
                     self.visit_body(child.body)
                 elif type(child).__name__ == "match_case":  # ast.match_case is 3.10+
                     self.visit_body(getattr(child, "body", []))
 
-    def bind_local_import(self, stmt: Union[ast.Import, ast.ImportFrom]) -> None:
+    def bind_local_import(self, stmt: ast.Import | ast.ImportFrom) -> None:
         if isinstance(stmt, ast.Import):
             for alias in stmt.names:
                 if alias.asname:
@@ -318,7 +318,7 @@ class _Extractor:
                     if self.scope is not self.module_scope:
                         self.scope.bindings[name] = f"local:{name}"
 
-    def bind_local(self, name: str, value: ast.expr, value_ref: Optional[str]) -> None:
+    def bind_local(self, name: str, value: ast.expr, value_ref: str | None) -> None:
         if value_ref is not None and not value_ref.endswith("()"):
             self.scope.bindings[name] = value_ref  # an alias of a reference
             return
@@ -328,7 +328,7 @@ class _Extractor:
             self.function.local_types[identity] = value_ref
             self._enclosing_types.setdefault(id(self.scope), {})[identity] = value_ref
 
-    def record_assign(self, target: str, value: Optional[str], stmt: ast.stmt) -> None:
+    def record_assign(self, target: str, value: str | None, stmt: ast.stmt) -> None:
         if self.function is not None:
             self.function.assigns.append(
                 AssignSite(target, value, self.span(stmt), self.seen_yield)
@@ -348,20 +348,22 @@ class _Extractor:
                     deps.append(f"{callee}|{ref}")
         return tuple(deps)
 
-    def visit_with(self, stmt: Union[ast.With, ast.AsyncWith]) -> None:
+    def visit_with(self, stmt: ast.With | ast.AsyncWith) -> None:
         is_async = isinstance(stmt, ast.AsyncWith)
         for item in stmt.items:
             expr = item.context_expr
             if isinstance(expr, ast.Call):
-                self.visit_expr(expr, context="async with" if is_async else "with",
-                                assigned=item.optional_vars)
+                self.visit_expr(
+                    expr, context="async with" if is_async else "with", assigned=item.optional_vars
+                )
             else:
                 self.visit_expr(expr)
                 ref = self.dotted(expr)
                 if ref is not None and self.function is not None:
                     self.function.withs.append(
-                        WithSite(ref, self.written(expr), is_async, self.span(expr),
-                                 self.seen_yield)
+                        WithSite(
+                            ref, self.written(expr), is_async, self.span(expr), self.seen_yield
+                        )
                     )
             if item.optional_vars is not None:
                 for name in _target_names(item.optional_vars):
@@ -371,10 +373,13 @@ class _Extractor:
         self.visit_body(stmt.body)
 
     def guard_targets(self, test: ast.expr) -> frozenset[str]:
-        """What an ``if`` tests for being unset: ``X is None``, ``not X``, ``not hasattr(o, 'a')``."""
+        """What an ``if`` tests for being unset: ``X is None``, ``not X``, ``not hasattr(o, "a")``.
+
+        Used to recognise the singleton idiom, which creates a client once.
+        """
         found: set[str] = set()
         for node in ast.walk(test):
-            subject: Optional[ast.AST] = None
+            subject: ast.AST | None = None
             if isinstance(node, ast.Compare) and any(
                 isinstance(c, ast.Constant) and c.value is None for c in node.comparators
             ):
@@ -415,8 +420,13 @@ class _Extractor:
         args = node.args
         all_args = [*getattr(args, "posonlyargs", []), *args.args]
         params = tuple(
-            a.arg for a in [*all_args, *([args.vararg] if args.vararg else []),
-                            *args.kwonlyargs, *([args.kwarg] if args.kwarg else [])]
+            a.arg
+            for a in [
+                *all_args,
+                *([args.vararg] if args.vararg else []),
+                *args.kwonlyargs,
+                *([args.kwarg] if args.kwarg else []),
+            ]
         )
         summary = FunctionSummary(
             qualname=qualname,
@@ -450,14 +460,11 @@ class _Extractor:
 
         # The body.
         scope = _Scope("function", parent=self.scope)
-        is_method = class_qualname is not None
         static = any(d.callee == "builtins.staticmethod" for d in summary.decorators)
         classmethod_ = any(d.callee == "builtins.classmethod" for d in summary.decorators)
         for index, param in enumerate(params):
-            if index == 0 and is_method and not static:
-                scope.bindings[param] = (
-                    class_qualname if classmethod_ else f"{class_qualname}()"
-                )
+            if index == 0 and class_qualname is not None and not static:
+                scope.bindings[param] = class_qualname if classmethod_ else f"{class_qualname}()"
             else:
                 scope.bindings[param] = f"param:{param}"
         saved = (self.function, self.scope, self.guards, self.seen_yield)
@@ -518,8 +525,8 @@ class _Extractor:
         self,
         node: ast.expr,
         *,
-        context: Optional[str] = None,
-        assigned: Optional[ast.expr] = None,
+        context: str | None = None,
+        assigned: ast.expr | None = None,
         awaited: bool = False,
     ) -> None:
         if isinstance(node, ast.Await):
@@ -555,8 +562,8 @@ class _Extractor:
         self,
         node: ast.Call,
         *,
-        context: Optional[str],
-        assigned: Optional[ast.expr],
+        context: str | None,
+        assigned: ast.expr | None,
         awaited: bool,
     ) -> None:
         # Arguments first: they are evaluated before the call.
@@ -578,7 +585,7 @@ class _Extractor:
             if isinstance(first, ast.Constant) and isinstance(first.value, str)
             else None
         )
-        assigned_to: Optional[str] = None
+        assigned_to: str | None = None
         if isinstance(assigned, ast.Name):
             assigned_to = (
                 f"local:{assigned.id}"
@@ -611,7 +618,7 @@ class _Extractor:
             )
         )
 
-    def keep(self, callee: str, args: tuple[Optional[str], ...], node: ast.Call) -> bool:
+    def keep(self, callee: str, args: tuple[str | None, ...], node: ast.Call) -> bool:
         """Only calls that can matter are kept: the summary of a large project stays small."""
         if _root(callee) in self.keep_roots or callee.startswith(("local:", "param:")):
             return True
@@ -629,7 +636,7 @@ def _refs(value: str) -> list[str]:
     return [value]
 
 
-def _keyword(node: ast.Call, name: str) -> Optional[ast.expr]:
+def _keyword(node: ast.Call, name: str) -> ast.expr | None:
     for kw in node.keywords:
         if kw.arg == name:
             return kw.value

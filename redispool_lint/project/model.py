@@ -10,7 +10,6 @@ re-exports are followed to where a thing is defined (``app.deps.get_redis`` re-e
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Optional
 
 from .summary import ClassSummary, FunctionSummary, ModuleSummary
 
@@ -29,7 +28,7 @@ class ProjectModel:
         #: Names that refer to something else: imports, re-exports, module aliases.
         self.references: dict[str, str] = dict(aliases)
         #: Module-level variables and what they hold (None: opaque, e.g. ``x = None``).
-        self.variables: dict[str, Optional[str]] = {}
+        self.variables: dict[str, str | None] = {}
         self.annotated_dependencies: dict[str, tuple[str, ...]] = {}
         for summary in summaries:
             self.modules[summary.name] = summary
@@ -52,7 +51,7 @@ class ProjectModel:
     def module_of(self, function: FunctionSummary) -> ModuleSummary:
         return self.modules[function.module]
 
-    def enclosing_function(self, function: FunctionSummary) -> Optional[FunctionSummary]:
+    def enclosing_function(self, function: FunctionSummary) -> FunctionSummary | None:
         """The function a nested function or method is defined in (the module for top level)."""
         parent = function.class_qualname or function.qualname
         while "." in parent:
@@ -63,7 +62,7 @@ class ProjectModel:
                 return self.functions.get(f"{function.module}.<module>")
         return None
 
-    def find_method(self, cls: str, name: str, seen: Optional[set[str]] = None) -> Optional[str]:
+    def find_method(self, cls: str, name: str, seen: set[str] | None = None) -> str | None:
         """The qualified name of method ``name`` of project class ``cls``, through its bases."""
         summary = self.classes.get(cls)
         if summary is None:
@@ -108,8 +107,8 @@ class ProjectModel:
                     seen.add(method)
                     yield f"{owner}.{method}"
 
-    def variable_of(self, dotted: str) -> Optional[str]:
-        """The module-level variable a reference starts with (``app.db.client.get`` -> ``app.db.client``)."""
+    def variable_of(self, dotted: str) -> str | None:
+        """The module-level variable a reference starts with (``db.client.get``: ``db.client``)."""
         canonical = self.resolve(dotted, follow_variables=False)
         segments = canonical.split(".")
         for end in range(len(segments), 0, -1):
@@ -123,7 +122,7 @@ class ProjectModel:
     def resolve(
         self,
         dotted: str,
-        local_types: Optional[dict[str, str]] = None,
+        local_types: dict[str, str] | None = None,
         *,
         follow_variables: bool = True,
     ) -> str:
@@ -142,9 +141,7 @@ class ProjectModel:
             self._resolved[(dotted, follow_variables)] = current
         return current
 
-    def _step(
-        self, dotted: str, local_types: Optional[dict[str, str]], follow_variables: bool
-    ) -> str:
+    def _step(self, dotted: str, local_types: dict[str, str] | None, follow_variables: bool) -> str:
         if dotted.startswith("local:"):
             head, _, rest = dotted.partition(".")
             called = head.endswith("()")
@@ -157,19 +154,19 @@ class ProjectModel:
             head = segments[end - 1]
             called = head.endswith("()")
             key = ".".join([*segments[: end - 1], head.removesuffix("()")])
-            rest = segments[end:]
+            tail = segments[end:]
             target = self.references.get(key)
             if target is None and follow_variables and key in self.variables:
                 target = self.variables[key]
                 if target is None:
                     return dotted  # an opaque variable: its name is all we know
             if target is not None and target != key:
-                return _join(target + ("()" if called else ""), rest)
+                return _join(target + ("()" if called else ""), tail)
             if key in self.classes:
-                if called and rest:
-                    method = self.find_method(key, rest[0])
+                if called and tail:
+                    method = self.find_method(key, tail[0])
                     if method is not None:
-                        return _join(method, rest[1:])
+                        return _join(method, tail[1:])
                 return dotted
             if key in self.functions or key in self.modules:
                 return dotted

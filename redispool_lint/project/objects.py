@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Optional
 
 from .. import redis_api
 from ..redis_api import Constructor, Ownership
@@ -22,7 +21,7 @@ from .summary import CallSite, FunctionSummary
 _STATE = re.compile(r"\.state\.(\w+)$")
 
 
-def state_name(ref: str) -> Optional[str]:
+def state_name(ref: str) -> str | None:
     """``request.app.state.redis`` -> ``redis``: app state, whichever object it is reached from."""
     match = _STATE.search(ref)
     return match.group(1) if match else None
@@ -53,7 +52,7 @@ class LongLived:
     #: ``app state `redis` `` or ``module variable `app.db.client` ``.
     description: str
     #: The constructor that made it, when known.
-    constructor: Optional[Constructor]
+    constructor: Constructor | None
 
 
 class RedisObjects:
@@ -61,17 +60,17 @@ class RedisObjects:
         self.model = model
         self.requests = requests
         #: App state attribute -> constructor of what a lifespan, startup hook or module stores.
-        self.state: dict[str, Optional[Constructor]] = {}
+        self.state: dict[str, Constructor | None] = {}
         #: Module-level variable -> constructor of what it holds.
-        self.globals: dict[str, Optional[Constructor]] = {}
+        self.globals: dict[str, Constructor | None] = {}
         self._collect()
 
     # ----- constructors -------------------------------------------------------------------
 
-    def constructor(self, callee: str, function: FunctionSummary) -> Optional[Constructor]:
+    def constructor(self, callee: str, function: FunctionSummary) -> Constructor | None:
         return redis_api.lookup(self.model.resolve(callee, function.local_types))
 
-    def redis_call(self, function: FunctionSummary, call: CallSite) -> Optional[RedisCall]:
+    def redis_call(self, function: FunctionSummary, call: CallSite) -> RedisCall | None:
         constructor = self.constructor(call.callee, function)
         if constructor is None:
             return None
@@ -84,7 +83,7 @@ class RedisObjects:
             if found is not None:
                 yield found
 
-    def holds(self, ref: str, function: FunctionSummary) -> Optional[Constructor]:
+    def holds(self, ref: str, function: FunctionSummary) -> Constructor | None:
         """The constructor of the object a reference holds (``local:r`` made by ``Redis()``)."""
         resolved = self.model.resolve(ref, function.local_types)
         if resolved.endswith("()"):
@@ -92,7 +91,7 @@ class RedisObjects:
         long_lived = self.long_lived(ref, function)
         return long_lived.constructor if long_lived else None
 
-    def is_fresh(self, ref: Optional[str], function: FunctionSummary) -> bool:
+    def is_fresh(self, ref: str | None, function: FunctionSummary) -> bool:
         """True for a reference to an object this very function creates (a local pool)."""
         if ref is None:
             return False
@@ -126,7 +125,7 @@ class RedisObjects:
                 if constructor is not None:
                     self.globals.setdefault(name, constructor)
 
-    def long_lived(self, ref: str, function: FunctionSummary) -> Optional[LongLived]:
+    def long_lived(self, ref: str, function: FunctionSummary) -> LongLived | None:
         """What makes a reference long-lived, or None when it is not (or not a Redis object)."""
         if ref.startswith("local:"):
             # A local that holds app state (``r = app.state.redis`` was already substituted),
@@ -149,7 +148,7 @@ class RedisObjects:
         return state_name(target) is not None or target in self.model.variables
 
 
-def receiver_of_close(callee: str) -> Optional[str]:
+def receiver_of_close(callee: str) -> str | None:
     """``x.aclose`` -> ``x``; ``x.connection_pool.disconnect`` -> ``x``; None for other calls."""
     receiver, method = split_method(callee)
     if method not in redis_api.CLOSE_METHODS or not receiver:

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Optional
 
 from ..frameworks import Knowledge
 from ..frameworks.base import Kind, Registration
@@ -45,7 +44,7 @@ class Reason:
     """Why a function runs per request: it is an entry point, or ``via`` reaches it."""
 
     entry: EntryPoint
-    via: Optional[str] = None
+    via: str | None = None
     #: ``called by``, ``dependency of``, ``instantiated by``.
     relation: str = ""
 
@@ -139,13 +138,13 @@ class RequestAnalysis:
             self.lifecycle.setdefault(function, kind)
 
     @staticmethod
-    def _kind(registration: Registration, event: Optional[str]) -> Optional[Kind]:
+    def _kind(registration: Registration, event: str | None) -> Kind | None:
         if registration.events:
             return registration.events.get(event or "")
         return registration.kind
 
     @staticmethod
-    def _label(registration: Registration, path: Optional[str]) -> str:
+    def _label(registration: Registration, path: str | None) -> str:
         if registration.with_path and path:
             return f"{registration.label} {path}"
         return registration.label
@@ -172,10 +171,8 @@ class RequestAnalysis:
             for call in function.calls:
                 self._registrations_in_call(function, call)
         for cls in self.model.classes.values():
-            module = self.model.modules[cls.qualname.rsplit(".", 1)[0]] if (
-                cls.qualname.rsplit(".", 1)[0] in self.model.modules
-            ) else None
-            if module is not None and module.is_test:
+            owner = self.model.modules.get(cls.qualname.rsplit(".", 1)[0])
+            if owner is not None and owner.is_test:
                 continue
             for base in self.model.ancestors(cls.qualname):
                 names = knowledge.handler_bases.get(base)
@@ -186,8 +183,9 @@ class RequestAnalysis:
                     if short in names or (not names and not short.startswith("_")):
                         summary = self.model.functions.get(method)
                         if summary is not None:
-                            self._add(method, Kind.ROUTE, f"{cls.name}.{short}",
-                                      self.where(summary))
+                            self._add(
+                                method, Kind.ROUTE, f"{cls.name}.{short}", self.where(summary)
+                            )
                 break
 
     def _registrations_in_call(self, function: FunctionSummary, call: CallSite) -> None:
@@ -248,8 +246,8 @@ class RequestAnalysis:
     def _dependency_edges(
         self,
         callee: str,
-        args: tuple[Optional[str], ...],
-        keywords: tuple[tuple[str, Optional[str]], ...],
+        args: tuple[str | None, ...],
+        keywords: tuple[tuple[str, str | None], ...],
     ) -> list[Edge]:
         registrations = self.knowledge.calls.get(self.model.resolve(callee), ())
         edges: list[Edge] = []
@@ -316,7 +314,7 @@ class RequestAnalysis:
 
     def chain(self, function: str) -> Iterator[tuple[str, Reason]]:
         seen: set[str] = set()
-        current: Optional[str] = function
+        current: str | None = function
         while current is not None and current not in seen:
             seen.add(current)
             reason = self.per_request.get(current)
@@ -326,9 +324,9 @@ class RequestAnalysis:
             current = reason.via
 
     def explain(self, function: str) -> str:
-        """``get_cache`` runs per request: called by ``read_user`` (GET /users/{id}, app/users.py:17)."""
+        """A sentence: ``f`` runs per request: called by ``read_user`` (GET /u, app.py:17)."""
         parts: list[str] = []
-        entry: Optional[EntryPoint] = None
+        entry: EntryPoint | None = None
         for _, reason in self.chain(function):
             entry = reason.entry
             if reason.via is not None:
@@ -347,10 +345,10 @@ class RequestAnalysis:
 
 
 def _argument(
-    args: tuple[Optional[str], ...],
-    keywords: tuple[tuple[str, Optional[str]], ...],
+    args: tuple[str | None, ...],
+    keywords: tuple[tuple[str, str | None], ...],
     registration: Registration,
-) -> Optional[str]:
+) -> str | None:
     """The registered callable's reference: by keyword, else by position."""
     if registration.keyword is not None:
         for name, value in keywords:

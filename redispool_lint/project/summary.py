@@ -21,7 +21,7 @@ in worker processes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import NamedTuple, Optional
+from typing import NamedTuple
 
 
 class Span(NamedTuple):
@@ -38,19 +38,19 @@ class CallSite(NamedTuple):
     #: How the callee is written (``Redis.from_pool``), for messages.
     written: str
     #: Dotted references of the positional arguments (None where not a reference).
-    args: tuple[Optional[str], ...]
+    args: tuple[str | None, ...]
     #: Keyword arguments: name and dotted reference (None where not a reference).
-    keywords: tuple[tuple[str, Optional[str]], ...]
+    keywords: tuple[tuple[str, str | None], ...]
     #: The arguments as written, shortened, for messages.
     written_args: str
     #: The first positional argument when it is a string literal (route path, event name).
-    first_string: Optional[str]
+    first_string: str | None
     span: Span
     awaited: bool
     #: "with" or "async with" when the call is the context expression of a with item.
-    context: Optional[str]
+    context: str | None
     #: Dotted reference of the single assignment target (``x = call``), if any.
-    assigned_to: Optional[str]
+    assigned_to: str | None
     #: True inside ``if X is None:`` (or ``not X``, ``not hasattr``) that assigns the call to X:
     #: the singleton idiom, which creates once.
     guarded: bool
@@ -70,7 +70,7 @@ class WithSite(NamedTuple):
 
 class AssignSite(NamedTuple):
     target: str
-    value: Optional[str]
+    value: str | None
     span: Span
     after_yield: bool
 
@@ -78,9 +78,9 @@ class AssignSite(NamedTuple):
 class DecoratorSite(NamedTuple):
     callee: str
     is_call: bool
-    first_string: Optional[str]
-    keywords: tuple[tuple[str, Optional[str]], ...]
-    args: tuple[Optional[str], ...]
+    first_string: str | None
+    keywords: tuple[tuple[str, str | None], ...]
+    args: tuple[str | None, ...]
 
 
 @dataclass
@@ -93,7 +93,7 @@ class FunctionSummary:
     is_async: bool
     is_generator: bool
     params: tuple[str, ...]
-    class_qualname: Optional[str]
+    class_qualname: str | None
     decorators: list[DecoratorSite] = field(default_factory=list)
     calls: list[CallSite] = field(default_factory=list)
     #: Calls in parameter defaults and annotations (``Depends(get_redis)``): they belong to the
@@ -106,7 +106,7 @@ class FunctionSummary:
     local_types: dict[str, str] = field(default_factory=dict)
     assigns: list[AssignSite] = field(default_factory=list)
     #: Keys of dicts yielded (``yield {"redis": client}``), with the dotted values.
-    yielded_state: list[tuple[str, Optional[str]]] = field(default_factory=list)
+    yielded_state: list[tuple[str, str | None]] = field(default_factory=list)
 
 
 @dataclass
@@ -126,7 +126,7 @@ class ModuleSummary:
     #: Module-level imports: qualified name of the binding -> what it refers to.
     imports: dict[str, str] = field(default_factory=dict)
     #: Module-level variables: qualified name -> dotted reference of the value (None if opaque).
-    variables: dict[str, Optional[str]] = field(default_factory=dict)
+    variables: dict[str, str | None] = field(default_factory=dict)
     #: Variables whose value is ``Annotated[..., Depends(x)]``: qualified name -> dependencies.
     annotated_dependencies: dict[str, tuple[str, ...]] = field(default_factory=dict)
     functions: list[FunctionSummary] = field(default_factory=list)

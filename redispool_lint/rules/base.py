@@ -11,7 +11,7 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import ClassVar, Optional
+from typing import ClassVar
 
 from ..diagnostics import Finding, Fix, Position
 from ..project.model import ProjectModel
@@ -34,7 +34,7 @@ class RuleContext:
     def functions(self) -> Iterator[FunctionSummary]:
         return iter(self.module.functions)
 
-    def per_request(self, function: FunctionSummary) -> Optional[str]:
+    def per_request(self, function: FunctionSummary) -> str | None:
         """Why a function runs per request (a sentence), or None when it does not."""
         if function.qualname not in self.requests.per_request:
             return None
@@ -46,7 +46,7 @@ class RuleContext:
         span: Span,
         message: str,
         *,
-        fix: Optional[Fix] = None,
+        fix: Fix | None = None,
         notes: tuple[str, ...] = (),
     ) -> Finding:
         return Finding(

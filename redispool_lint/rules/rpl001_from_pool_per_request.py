@@ -78,8 +78,10 @@ class FromPoolPerRequest(PerRequestConstructorRule):
         # from_pool(<a pool this function just made>) is a client with a pool of its own per
         # request: RPL003 reports the pool.
         if found.constructor.qualname.endswith(".from_pool"):
-            pool = found.call.args[0] if found.call.args else dict(found.call.keywords).get(
-                "connection_pool"
+            pool = (
+                found.call.args[0]
+                if found.call.args
+                else dict(found.call.keywords).get("connection_pool")
             )
             return not context.objects.is_fresh(pool, found.function)
         return True
@@ -90,6 +92,4 @@ class FromPoolPerRequest(PerRequestConstructorRule):
                 f"`{found.text}` makes a client that owns the shared pool: closing it "
                 "disconnects every connection of the pool, other requests' included"
             )
-        return (
-            f"`{found.text}` builds a new Sentinel pool and a client that owns it, per request"
-        )
+        return f"`{found.text}` builds a new Sentinel pool and a client that owns it, per request"

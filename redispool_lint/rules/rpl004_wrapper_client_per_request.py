@@ -9,7 +9,9 @@ from .per_request import PerRequestConstructorRule
 class WrapperClientPerRequest(PerRequestConstructorRule):
     code = "RPL004"
     name = "wrapper-client-per-request"
-    summary = "`Redis(connection_pool=<long-lived pool>)` per request: safe, but a client per request"
+    summary = (
+        "`Redis(connection_pool=<long-lived pool>)` per request: safe, but a client per request"
+    )
     ownership = Ownership.WRAPPER
     fixable = "sometimes"
 

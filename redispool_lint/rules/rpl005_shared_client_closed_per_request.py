@@ -11,7 +11,10 @@ from .base import Rule, RuleContext
 class SharedClientClosedPerRequest(Rule):
     code = "RPL005"
     name = "shared-client-closed-per-request"
-    summary = "`async with` / `aclose()` / `close()` / `disconnect()` on a long-lived client in per-request code"
+    summary = (
+        "`async with` / `aclose()` / `close()` / `disconnect()` on a long-lived client "
+        "in per-request code"
+    )
     fixable = "sometimes"
 
     what_it_does = """
@@ -104,4 +107,6 @@ class SharedClientClosedPerRequest(Rule):
 
 def _kind(long_lived: LongLived) -> str:
     constructor = long_lived.constructor
-    return "pool" if constructor is not None and constructor.ownership is Ownership.POOL else "client"
+    return (
+        "pool" if constructor is not None and constructor.ownership is Ownership.POOL else "client"
+    )

@@ -146,7 +146,6 @@ def _owned_by_closed(context: RuleContext, closed: set[str]) -> set[str]:
                 continue
             pool = found.call.args[0]
             client_names = _names_of(found.call.assigned_to, function)
-            if found.call.context is not None or client_names & closed:
-                if pool is not None:
-                    owned |= _aliases(pool, function)
+            if pool is not None and (found.call.context is not None or client_names & closed):
+                owned |= _aliases(pool, function)
     return owned

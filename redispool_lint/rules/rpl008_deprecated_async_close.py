@@ -11,7 +11,9 @@ from .base import Rule, RuleContext
 class DeprecatedAsyncClose(Rule):
     code = "RPL008"
     name = "deprecated-async-close"
-    summary = "`await client.close()` on an asyncio client (use `aclose()`), or `close()` not awaited"
+    summary = (
+        "`await client.close()` on an asyncio client (use `aclose()`), or `close()` not awaited"
+    )
     fixable = "always"
 
     what_it_does = """

@@ -10,7 +10,10 @@ from .base import Rule, RuleContext
 class PoolRaisesWhenFull(Rule):
     code = "RPL009"
     name = "pool-raises-when-full"
-    summary = "a long-lived asyncio `ConnectionPool` in a web app raises when full: prefer `BlockingConnectionPool`"
+    summary = (
+        "a long-lived asyncio `ConnectionPool` in a web app raises when full: "
+        "prefer `BlockingConnectionPool`"
+    )
     opt_in = True
     fixable = "never"
 
@@ -75,9 +78,12 @@ class PoolRaisesWhenFull(Rule):
                 if constructor.blocking or "Sentinel" in constructor.result:
                     continue
                 limit = dict(found.call.keywords).get("max_connections")
-                size = "its `max_connections`" if limit is not None or any(
-                    name == "max_connections" for name, _ in found.call.keywords
-                ) else "its default of 100 connections (redis-py 8.1)"
+                size = (
+                    "its `max_connections`"
+                    if limit is not None
+                    or any(name == "max_connections" for name, _ in found.call.keywords)
+                    else "its default of 100 connections (redis-py 8.1)"
+                )
                 yield context.finding(
                     type(self),
                     found.call.span,
