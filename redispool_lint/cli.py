@@ -230,7 +230,7 @@ def _run(
     text = FORMATS[output_format](report, style)
     if statistics:
         text = render_statistics(report, style)
-    _emit(text, output_file, to_stderr=reading_stdin and fix)
+    _emit(text, output_file, to_stderr=reading_stdin and fix, color=style.color)
     if report.errors:
         return EXIT_ERROR
     if diff and changed:
@@ -261,13 +261,14 @@ def _print_diff(changes: Mapping[str, tuple[SourceFile, str]]) -> None:
         )
 
 
-def _emit(text: str, output_file: Path | None, *, to_stderr: bool) -> None:
+def _emit(text: str, output_file: Path | None, *, to_stderr: bool, color: bool) -> None:
     if output_file is not None:
         output_file.parent.mkdir(parents=True, exist_ok=True)
         output_file.write_text(text, encoding="utf-8")
         return
     if text:
-        click.echo(text, nl=False, err=to_stderr)
+        # click strips ANSI codes when not on a terminal unless told: --color decides here.
+        click.echo(text, nl=False, err=to_stderr, color=color)
 
 
 def _explain(code: str) -> None:
