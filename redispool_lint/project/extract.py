@@ -251,6 +251,9 @@ class _Extractor:
                 self.visit_expr(stmt.annotation)
         elif isinstance(stmt, (ast.With, ast.AsyncWith)):
             self.visit_with(stmt)
+        elif isinstance(stmt, ast.Return) and stmt.value is not None:
+            self.visit_expr(stmt.value)
+            self.record_result(stmt.value)
         elif isinstance(stmt, ast.If):
             self.visit_expr(stmt.test)
             guard = self.guard_targets(stmt.test)
@@ -553,10 +556,20 @@ class _Extractor:
                     self.visit_expr(condition)
 
     def record_yield(self, value: ast.expr) -> None:
-        if isinstance(value, ast.Dict) and self.function is not None:
+        if self.function is None:
+            return
+        if isinstance(value, ast.Dict):
             for key, item in zip(value.keys, value.values):
                 if isinstance(key, ast.Constant) and isinstance(key.value, str):
                     self.function.yielded_state.append((key.value, self.dotted(item)))
+        else:
+            self.record_result(value)
+
+    def record_result(self, value: ast.expr) -> None:
+        """What a function returns or yields (a dependency's or factory's product)."""
+        ref = self.dotted(value)
+        if ref is not None and self.function is not None:
+            self.function.returns.append(ref)
 
     def visit_call(
         self,

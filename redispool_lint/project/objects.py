@@ -60,9 +60,9 @@ class RedisObjects:
         self.model = model
         self.requests = requests
         #: App state attribute -> constructor of what a lifespan, startup hook or module stores.
-        self.state: dict[str, Constructor | None] = {}
+        self.state: dict[str, Constructor] = {}
         #: Module-level variable -> constructor of what it holds.
-        self.globals: dict[str, Constructor | None] = {}
+        self.globals: dict[str, Constructor] = {}
         self._collect()
 
     # ----- constructors -------------------------------------------------------------------
@@ -83,11 +83,24 @@ class RedisObjects:
             if found is not None:
                 yield found
 
-    def holds(self, ref: str, function: FunctionSummary) -> Constructor | None:
-        """The constructor of the object a reference holds (``local:r`` made by ``Redis()``)."""
+    def holds(self, ref: str, function: FunctionSummary, depth: int = 0) -> Constructor | None:
+        """The constructor of the object a reference holds (``local:r`` made by ``Redis()``).
+
+        Follows project factories: ``make_client()`` holds what ``make_client`` returns or
+        yields (a few levels deep).
+        """
         resolved = self.model.resolve(ref, function.local_types)
         if resolved.endswith("()"):
-            return redis_api.lookup(resolved[:-2])
+            constructor = redis_api.lookup(resolved[:-2])
+            if constructor is not None:
+                return constructor
+            factory = self.model.functions.get(resolved[:-2])
+            if factory is not None and depth < 4:
+                for result in factory.returns:
+                    made = self.holds(result, factory, depth + 1)
+                    if made is not None:
+                        return made
+            return None
         long_lived = self.long_lived(ref, function)
         return long_lived.constructor if long_lived else None
 
@@ -113,15 +126,20 @@ class RedisObjects:
                 )
                 name = state_name(assign.target)
                 if name is not None:
-                    if constructor is not None or name not in self.state:
+                    # Only app state known to hold a Redis client or pool counts: an HTTP
+                    # session or a database on app state is none of our business.
+                    if constructor is not None:
                         self.state[name] = constructor
                 elif assign.target in self.model.variables and constructor is not None:
                     self.globals[assign.target] = constructor
             for name, value in function.yielded_state:
-                self.state[name] = self.holds(value, function) if value else None
+                made = self.holds(value, function) if value else None
+                if made is not None:
+                    self.state[name] = made
         for name, value in self.model.variables.items():
-            if value is not None and value.endswith("()"):
-                constructor = redis_api.lookup(self.model.resolve(value)[:-2])
+            module_code = self.model.functions.get(f"{name.rsplit('.', 1)[0]}.<module>")
+            if value is not None and value.endswith("()") and module_code is not None:
+                constructor = self.holds(value, module_code)
                 if constructor is not None:
                     self.globals.setdefault(name, constructor)
 

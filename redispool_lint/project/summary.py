@@ -107,6 +107,8 @@ class FunctionSummary:
     assigns: list[AssignSite] = field(default_factory=list)
     #: Keys of dicts yielded (``yield {"redis": client}``), with the dotted values.
     yielded_state: list[tuple[str, str | None]] = field(default_factory=list)
+    #: Dotted references of what the function returns or yields (other than state dicts).
+    returns: list[str] = field(default_factory=list)
 
 
 @dataclass
