@@ -9,12 +9,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from . import fastapi, starlette
+from . import aiohttp, fastapi, flask, litestar, quart, sanic, starlette
 from .base import Framework, Kind, Registration
 
 FRAMEWORKS: tuple[Framework, ...] = (
     fastapi.FRAMEWORK,
     starlette.FRAMEWORK,
+    litestar.FRAMEWORK,
+    flask.FRAMEWORK,
+    quart.FRAMEWORK,
+    aiohttp.FRAMEWORK,
+    sanic.FRAMEWORK,
 )
 
 

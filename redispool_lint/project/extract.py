@@ -155,9 +155,15 @@ class _Extractor:
         return "..."
 
     def ref_or_list(self, node: ast.expr) -> str | None:
-        """A reference, or ``list:a,b`` for a list or tuple of references (``on_startup=[f]``)."""
+        """A reference, or ``list:a,b`` for a list or tuple of references (``on_startup=[f]``).
+
+        A dict gives the list of its values: ``exception_handlers={404: f}`` and Litestar's
+        ``dependencies={"x": f}`` register the values.
+        """
         if isinstance(node, (ast.List, ast.Tuple)):
             return "list:" + ",".join(self.dotted(e) or "?" for e in node.elts)
+        if isinstance(node, ast.Dict):
+            return "list:" + ",".join(self.dotted(v) or "?" for v in node.values)
         return self.dotted(node)
 
     def written_args(self, call: ast.Call) -> str:

@@ -1,0 +1,123 @@
+"""Litestar: handler decorators, controllers, ``Provide`` dependencies, hooks and lifespans.
+
+Litestar's route decorators are plain functions or classes (``litestar.get``), not methods of an
+app object. They are re-exported at several module paths; the model does not read installed
+packages, so every public path is listed. Checked against litestar 2.25.
+
+A handler's hooks and dependencies are keywords of the decorator, of ``Router`` and of
+``Litestar``: ``dependencies={"x": Provide(fn)}``, ``before_request=fn``, ``guards=[fn]``,
+``exception_handlers={Exc: fn}``, ``middleware=[Cls]``. A decorator call is also a call, so these
+keywords register whatever they name. Methods of a ``Controller`` are handlers when decorated; an
+undecorated helper method is not (it is per request only when a handler calls it).
+"""
+
+from __future__ import annotations
+
+from .base import Framework, Kind, Registration, lifespan_keywords, qualify
+
+_HTTP_DECORATOR_MODULES = (
+    "litestar",
+    "litestar.handlers",
+    "litestar.handlers.http_handlers",
+    "litestar.handlers.http_handlers.decorators",
+)
+_ROUTE_MODULES = (
+    "litestar",
+    "litestar.handlers",
+    "litestar.handlers.http_handlers",
+    "litestar.handlers.http_handlers.base",
+)
+_WEBSOCKET_MODULES = ("litestar", "litestar.handlers", "litestar.handlers.websocket_handlers")
+
+_DECORATORS: dict[str, Registration] = {
+    **qualify(
+        _HTTP_DECORATOR_MODULES,
+        {
+            name: Registration(Kind.ROUTE, name.upper(), with_path=True)
+            for name in ("get", "post", "put", "patch", "delete", "head")
+        },
+    ),
+    **qualify(
+        _ROUTE_MODULES,
+        {
+            "route": Registration(Kind.ROUTE, "route", with_path=True),
+            "HTTPRouteHandler": Registration(Kind.ROUTE, "route", with_path=True),
+        },
+    ),
+    **qualify(
+        _WEBSOCKET_MODULES,
+        {
+            "websocket": Registration(Kind.ROUTE, "websocket", with_path=True),
+            "websocket_listener": Registration(Kind.ROUTE, "websocket", with_path=True),
+            "websocket_stream": Registration(Kind.ROUTE, "websocket", with_path=True),
+        },
+    ),
+    "litestar.handlers.websocket_handlers.route_handler.websocket": Registration(
+        Kind.ROUTE, "websocket", with_path=True
+    ),
+    "litestar.handlers.websocket_handlers.listener.websocket_listener": Registration(
+        Kind.ROUTE, "websocket", with_path=True
+    ),
+    "litestar.handlers.websocket_handlers.stream.websocket_stream": Registration(
+        Kind.ROUTE, "websocket", with_path=True
+    ),
+    **qualify(
+        ("litestar", "litestar.handlers", "litestar.handlers.asgi_handlers"),
+        {"asgi": Registration(Kind.ROUTE, "ASGI route", with_path=True)},
+    ),
+}
+
+#: Keywords shared by ``Litestar``, ``Router``, ``Controller`` and every handler decorator that
+#: name code run per request.
+_LAYER_KEYWORDS: tuple[Registration, ...] = (
+    # ``dependencies={"x": Provide(fn)}`` registers through ``Provide``; a bare callable as a
+    # value is also accepted by Litestar.
+    Registration(Kind.DEPENDENCY, "dependency", None, "dependencies"),
+    Registration(Kind.HOOK, "before_request hook", None, "before_request"),
+    Registration(Kind.HOOK, "after_request hook", None, "after_request"),
+    Registration(Kind.HOOK, "after_response hook", None, "after_response"),
+    Registration(Kind.HOOK, "guard", None, "guards"),
+    Registration(Kind.HOOK, "exception handler", None, "exception_handlers"),
+    Registration(Kind.MIDDLEWARE_CLASS, "middleware", None, "middleware"),
+)
+
+_APPS = ("litestar.Litestar", "litestar.app.Litestar")
+_ROUTERS = ("litestar.Router", "litestar.router.Router")
+
+_MIDDLEWARE_BASES = {
+    # ``__call__`` of an ASGIMiddleware builds the app once; ``handle`` runs per request.
+    **{
+        f"{module}.ASGIMiddleware": frozenset({"handle"})
+        for module in ("litestar.middleware", "litestar.middleware.base")
+    },
+    **{
+        f"{module}.AbstractMiddleware": frozenset({"__call__"})
+        for module in ("litestar.middleware", "litestar.middleware.base")
+    },
+    **{
+        f"{module}.AbstractAuthenticationMiddleware": frozenset(
+            {"__call__", "authenticate_request"}
+        )
+        for module in ("litestar.middleware", "litestar.middleware.authentication")
+    },
+}
+
+FRAMEWORK = Framework(
+    name="Litestar",
+    packages=("litestar",),
+    app_classes=_APPS + _ROUTERS,
+    decorator_functions=_DECORATORS,
+    call_functions={
+        **{name: _LAYER_KEYWORDS for name in _DECORATORS},
+        **{app: lifespan_keywords(extra=_LAYER_KEYWORDS) for app in _APPS},
+        **{router: _LAYER_KEYWORDS for router in _ROUTERS},
+        "litestar.di.Provide": (Registration(Kind.DEPENDENCY, "dependency", 0, "dependency"),),
+        **{
+            f"{module}.DefineMiddleware": (
+                Registration(Kind.MIDDLEWARE_CLASS, "middleware", 0, "middleware"),
+            )
+            for module in ("litestar.middleware", "litestar.middleware.base")
+        },
+    },
+    handler_bases=_MIDDLEWARE_BASES,
+)
