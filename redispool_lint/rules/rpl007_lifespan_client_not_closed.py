@@ -73,6 +73,8 @@ class LifespanClientNotClosed(Rule):
                     continue
                 if names & closed or names & _owned_by_closed(context, closed):
                     continue
+                if names & _closed_anywhere_in(function):
+                    continue  # closed too early, perhaps (RPL006), but not left open
                 where = sorted(n for n in names if not n.startswith("local:")) or sorted(names)
                 yield context.finding(
                     type(self),
@@ -124,6 +126,15 @@ def _closed_at_shutdown(context: RuleContext) -> set[str]:
         for call in function.calls:
             if call.context is not None and call.assigned_to:
                 closed |= _aliases(call.assigned_to, function)
+    return closed
+
+
+def _closed_anywhere_in(function: FunctionSummary) -> set[str]:
+    closed: set[str] = set()
+    for call in function.calls:
+        receiver = receiver_of_close(call.callee)
+        if receiver is not None:
+            closed |= _aliases(receiver, function)
     return closed
 
 
