@@ -110,7 +110,8 @@ class RedisObjects:
             return False
         if ref.startswith("local:") and self.long_lived(ref, function) is None:
             return ref.split(".", 1)[0] in function.local_types
-        resolved = self.model.resolve(ref, function.local_types)
+        # Module variables are not followed: a module-level pool is shared, not fresh.
+        resolved = self.model.resolve(ref, function.local_types, follow_variables=False)
         return resolved.endswith("()") and redis_api.lookup(resolved[:-2]) is not None
 
     # ----- long-lived objects -------------------------------------------------------------

@@ -100,7 +100,8 @@ class RequestAnalysis:
             return found
         resolved = self.model.resolve(ref, local_types)
         if resolved in self.model.functions:
-            return [resolved]
+            # A function given as middleware is a factory: it runs once, when the app is built.
+            return [] if kind is Kind.MIDDLEWARE_CLASS else [resolved]
         if resolved.endswith("()") and resolved[:-2] in self.model.classes:
             # An instance used as a dependency or endpoint: its __call__ runs.
             method = self.model.find_method(resolved[:-2], "__call__")
