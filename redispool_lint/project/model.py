@@ -45,6 +45,8 @@ class ProjectModel:
                 self.variables[name] = value
             self.annotated_dependencies.update(summary.annotated_dependencies)
         self._resolved: dict[tuple[str, bool], str] = {}
+        #: Functions whose product is being resolved (a factory returning its own call).
+        self._producing: set[str] = set()
 
     # ----- lookups ------------------------------------------------------------------------
 
@@ -168,9 +170,31 @@ class ProjectModel:
                     if method is not None:
                         return _join(method, tail[1:])
                 return dotted
-            if key in self.functions or key in self.modules:
+            if key in self.functions:
+                if called:
+                    # A project factory (``app = create_app()``): what it returns.
+                    produced = self._produced(key)
+                    if produced is not None:
+                        return _join(produced, tail)
+                return dotted
+            if key in self.modules:
                 return dotted
         return dotted
+
+    def _produced(self, qualname: str) -> str | None:
+        """The instance a project function returns, when it returns one (``fastapi.FastAPI()``)."""
+        if qualname in self._producing:
+            return None
+        function = self.functions[qualname]
+        self._producing.add(qualname)
+        try:
+            for result in function.returns:
+                resolved = self.resolve(result, function.local_types)
+                if resolved.endswith("()") and not resolved.startswith(("param:", "local:")):
+                    return resolved
+        finally:
+            self._producing.discard(qualname)
+        return None
 
     def annotation_dependencies(self, annotation: str) -> tuple[str, ...]:
         """``callee|ref`` pairs for an annotation that is an ``Annotated`` alias with Depends."""
