@@ -71,6 +71,8 @@ class RequestAnalysis:
         self.startup: set[str] = set()
         self.shutdown: set[str] = set()
         self.has_web_app = False
+        #: Function -> ``param:NAME`` -> the app object its callers pass there.
+        self.param_apps = self._param_apps()
         self._find_entries()
         self._build_edges()
         self._propagate()
@@ -127,6 +129,39 @@ class RequestAnalysis:
                 ]
         return []
 
+    # ----- app objects passed as arguments --------------------------------------------------
+
+    def _param_apps(self) -> dict[str, dict[str, str]]:
+        """Parameters that receive an app, router or blueprint object from their callers.
+
+        ``setup_routes(app)`` makes ``app`` inside ``setup_routes`` the app, so that
+        ``app.router.add_get(...)`` or ``@app.route(...)`` there registers entry points.
+        """
+        found: dict[str, dict[str, str]] = {}
+        for function in self.model.functions.values():
+            for call in function.calls:
+                callee = self.model.resolve(call.callee, function.local_types)
+                target = self.model.functions.get(callee)
+                if target is None:
+                    continue
+                params = target.params[1:] if target.class_qualname else target.params
+                pairs = [*zip(params, call.args), *call.keywords]
+                for name, ref in pairs:
+                    if ref is None or ref.startswith("list:") or name not in params:
+                        continue
+                    held = self.model.resolve(ref, function.local_types)
+                    if held.endswith("()") and held[:-2] in self.knowledge.app_classes:
+                        found.setdefault(callee, {})[f"param:{name}"] = held
+        return found
+
+    def with_param_apps(self, ref: str, function: FunctionSummary | None) -> str:
+        """``param:app.router.add_get`` -> ``aiohttp.web.Application().router.add_get``."""
+        if function is None or not ref.startswith("param:"):
+            return ref
+        head, dot, rest = ref.partition(".")
+        held = self.param_apps.get(function.qualname, {}).get(head)
+        return held + dot + rest if held is not None else ref
+
     # ----- entry points -------------------------------------------------------------------
 
     def _add(self, function: str, kind: Kind, label: str, where: str) -> None:
@@ -159,7 +194,9 @@ class RequestAnalysis:
             outer = self.model.enclosing_function(function)
             outer_types = outer.local_types if outer else {}
             for decorator in function.decorators:
-                callee = self.model.resolve(decorator.callee, outer_types)
+                callee = self.model.resolve(
+                    self.with_param_apps(decorator.callee, outer), outer_types
+                )
                 registration = knowledge.decorators.get(callee)
                 if registration is None:
                     continue
@@ -190,7 +227,9 @@ class RequestAnalysis:
                 break
 
     def _registrations_in_call(self, function: FunctionSummary, call: CallSite) -> None:
-        callee = self.model.resolve(call.callee, function.local_types)
+        callee = self.model.resolve(
+            self.with_param_apps(call.callee, function), function.local_types
+        )
         registrations = self.knowledge.calls.get(callee)
         if registrations is None:
             return
