@@ -64,11 +64,17 @@ def _use_color(choice: str) -> bool:
     "--format",
     "--output-format",
     "output_format",
-    type=click.Choice(sorted(FORMATS)),
-    default=None,
-    help="Output format (default: full).",
+    multiple=True,
+    callback=lambda ctx, param, values: _parse_outputs(values),
+    metavar="FORMAT[=FILE]",
+    help=(
+        f"Output format: {', '.join(sorted(FORMATS))} (default: full). FORMAT=FILE writes that "
+        "format to FILE in the same run; repeatable (e.g. --format full --format sarif=x.sarif)."
+    ),
 )
-@click.option("--output-file", "-o", type=click.Path(path_type=Path), help="Write output here.")
+@click.option(
+    "--output-file", "-o", type=click.Path(path_type=Path), help="Write the terminal output here."
+)
 @click.option("--statistics", is_flag=True, help="Count findings per rule.")
 @click.option("--explain", metavar="CODE", help="Print a rule's documentation and exit.")
 @click.option("--list-rules", is_flag=True, help="List every rule and exit.")
@@ -86,6 +92,12 @@ def _use_color(choice: str) -> bool:
 )
 @click.option("--config", "config_path", type=click.Path(path_type=Path), help="Config file.")
 @click.option("--no-respect-gitignore", is_flag=True, help="Also lint files .gitignore ignores.")
+@click.option(
+    "--add-noqa", is_flag=True, help="Add `# noqa: RPLxxx` to every line with findings (adoption)."
+)
+@click.option(
+    "--ignore-noqa", is_flag=True, help="Report findings even where `# noqa` says not to."
+)
 @click.version_option(__version__, "--version", prog_name="redispool-lint")
 def main(
     paths: tuple[Path, ...],
@@ -98,7 +110,7 @@ def main(
     select: tuple[str, ...],
     extend_select: tuple[str, ...],
     ignore: tuple[str, ...],
-    output_format: str | None,
+    output_format: list[tuple[str, Path | None]],
     output_file: Path | None,
     statistics: bool,
     explain: str | None,
@@ -108,6 +120,8 @@ def main(
     color: str,
     config_path: Path | None,
     no_respect_gitignore: bool,
+    add_noqa: bool,
+    ignore_noqa: bool,
 ) -> None:
     """Find Redis clients created per request in async Python web apps, and fix them.
 
@@ -126,6 +140,10 @@ def main(
             settings.force_exclude = force_exclude
         if no_respect_gitignore:
             settings.respect_gitignore = False
+        if ignore_noqa:
+            settings.ignore_noqa = True
+        if add_noqa:
+            sys.exit(_add_noqa(paths, settings, fix or diff or unsafe_fixes))
         code = _run(
             paths,
             settings,
@@ -136,7 +154,7 @@ def main(
             show_fixes=show_fixes,
             exit_zero=exit_zero,
             exit_non_zero_on_fix=exit_non_zero_on_fix,
-            output_format=output_format or "full",
+            outputs=output_format,
             output_file=output_file,
             statistics=statistics,
             stdin_filename=stdin_filename,
@@ -187,7 +205,7 @@ def _run(
     show_fixes: bool,
     exit_zero: bool,
     exit_non_zero_on_fix: bool,
-    output_format: str,
+    outputs: list[tuple[str, Path | None]],
     output_file: Path | None,
     statistics: bool,
     stdin_filename: Path | None,
@@ -227,10 +245,16 @@ def _run(
     report.errors = [*result.errors, *errors]
     if fix and show_fixes:
         report.fixed = fixed
-    text = FORMATS[output_format](report, style)
+    # One report, every format: the terminal's and each FORMAT=FILE, from the same run.
+    terminal = next((fmt for fmt, file in outputs if file is None), "full")
+    terminal_style = style if output_file is None else Style(False)  # files get no colour codes
+    text = FORMATS[terminal](report, terminal_style)
     if statistics:
-        text = render_statistics(report, style)
-    _emit(text, output_file, to_stderr=reading_stdin and fix, color=style.color)
+        text = render_statistics(report, terminal_style)
+    _emit(text, output_file, to_stderr=reading_stdin and fix, color=terminal_style.color)
+    for fmt, file in outputs:
+        if file is not None:
+            _emit(FORMATS[fmt](report, Style(False)), file, to_stderr=False, color=False)
     if report.errors:
         return EXIT_ERROR
     if diff and changed:
@@ -245,8 +269,62 @@ def _run(
 def _report(result: LintResult, style: Style, unsafe: bool) -> Report:
     lines = {path: source.lines for path, source in result.sources.items()}
     return Report(
-        findings=result.findings, errors=list(result.errors), lines=lines, unsafe_fixes=unsafe
+        findings=result.findings,
+        errors=list(result.errors),
+        lines=lines,
+        unsafe_fixes=unsafe,
+        files=list(result.reported_paths),
+        root=Path.cwd(),
     )
+
+
+def _parse_outputs(values: tuple[str, ...]) -> list[tuple[str, Path | None]]:
+    """``("full", "sarif=out.sarif")`` -> ``[("full", None), ("sarif", Path("out.sarif"))]``."""
+    outputs: list[tuple[str, Path | None]] = []
+    for value in values:
+        name, has_file, file = value.partition("=")
+        name = name.strip().lower()
+        if name not in FORMATS:
+            close = difflib.get_close_matches(name, list(FORMATS), n=1)
+            hint = f" (did you mean `{close[0]}`?)" if close else ""
+            raise click.BadParameter(
+                f"unknown format `{name}`{hint}; choose from {', '.join(sorted(FORMATS))}"
+            )
+        if has_file and not file:
+            raise click.BadParameter(f"`{value}`: no file after `=`")
+        outputs.append((name, Path(file) if has_file else None))
+    if sum(1 for _, file in outputs if file is None) > 1:
+        raise click.BadParameter(
+            "only one format can go to the terminal; send the others to files with FORMAT=FILE"
+        )
+    return outputs
+
+
+def _add_noqa(paths: tuple[Path, ...], settings: Settings, fixing: bool) -> int:
+    """``--add-noqa``: suppress every current finding in place, so a legacy project adopts the
+    tool with a clean run today and fixes the findings over time."""
+    from .add_noqa import add_noqa
+
+    if fixing:
+        raise ConfigError("--add-noqa cannot be combined with --fix, --diff or --unsafe-fixes")
+    if any(str(p) == "-" for p in paths):
+        raise ConfigError("--add-noqa edits files in place: it cannot read standard input")
+    settings.ignore_noqa = False  # existing suppressions stay, new ones join them
+    result = lint(list(paths) or [Path(".")], settings)
+    outcome = add_noqa(result)
+    for error in [*result.errors, *outcome.errors]:
+        click.echo(f"redispool-lint: error: {error.path}: {error.message}", err=True)
+    noun = "directive" if outcome.added == 1 else "directives"
+    click.echo(f"Added {outcome.added} noqa {noun} to {outcome.files} file(s).", err=True)
+    for finding in outcome.skipped:
+        click.echo(
+            f"not suppressible: {finding.path}:{finding.start.row}:{finding.start.column}: "
+            f"{finding.code} {finding.message}",
+            err=True,
+        )
+    if result.errors or outcome.errors:
+        return EXIT_ERROR
+    return EXIT_FINDINGS if outcome.skipped else EXIT_OK
 
 
 def _print_diff(changes: Mapping[str, tuple[SourceFile, str]]) -> None:

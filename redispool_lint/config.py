@@ -37,6 +37,8 @@ class Settings:
     per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
     respect_gitignore: bool = True
     force_exclude: bool = False
+    #: ``--ignore-noqa``: report every finding, as if no suppression comment existed.
+    ignore_noqa: bool = False
     #: Extra decorators (qualified names) that make a function a request handler.
     entry_point_decorators: list[str] = field(default_factory=list)
     #: Extra dependency markers (qualified names) like ``Depends``: their argument runs per request.

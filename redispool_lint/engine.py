@@ -39,6 +39,8 @@ class LintResult:
     #: Files linted (reported), and files read for the project model.
     files_reported: int = 0
     files_in_project: int = 0
+    #: Display paths of the files linted (reported), for formats with one entry per file (JUnit).
+    reported_paths: list[str] = field(default_factory=list)
     #: Decoded sources of reported files with findings, for showing lines and applying fixes.
     sources: dict[str, SourceFile] = field(default_factory=dict)
 
@@ -172,6 +174,7 @@ def lint(
         result.files_in_project += 1
         if job.reported:
             result.files_reported += 1
+            result.reported_paths.append(job.display)
         if outcome.error is not None:
             if job.reported:
                 result.errors.append(FileError(job.display, outcome.error))
@@ -228,7 +231,7 @@ def lint(
         ignored = _ignored_codes(per_file_ignores, outcome.job.path, discovery.root)
         if ignored:
             findings = [f for f in findings if not any(f.code.startswith(c) for c in ignored)]
-        if source is not None:
+        if source is not None and not settings.ignore_noqa:
             suppressions = noqa.scan(source.text)
             findings = noqa.apply(
                 findings,
@@ -239,8 +242,8 @@ def lint(
                 selected=selected,
                 path=summary.path,
             )
-            if findings:
-                result.sources[summary.path] = source
+        if findings and source is not None:
+            result.sources[summary.path] = source
         result.findings += findings
     result.findings.sort(key=lambda f: f.sort_key)
     return result

@@ -1,6 +1,11 @@
 """Suppression comments: ``# noqa``, ``# noqa: RPL001,RPL002`` and ``# redispool-lint: noqa``.
 
 Comments are found with ``tokenize``, so a ``# noqa`` inside a string is not a suppression.
+
+A finding's ``noqa_row`` is the row it starts on. Some rows cannot end with a comment: a row that
+ends inside a multi-line string (a comment there would be text of the string) or with a backslash
+continuation. A finding on such a row is suppressed by a comment on the first row after it that
+can hold one (``comment_rows``); ``--add-noqa`` writes its comments there too.
 """
 
 from __future__ import annotations
@@ -8,7 +13,7 @@ from __future__ import annotations
 import io
 import re
 import tokenize
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .diagnostics import Applicability, Edit, Finding, Fix, Position
 
@@ -18,6 +23,7 @@ _NOQA = re.compile(
 _FILE_NOQA = re.compile(r"#\s*redispool-lint\s*:\s*noqa\b", re.IGNORECASE)
 _CODE = re.compile(r"[A-Z]+[0-9]+", re.IGNORECASE)
 OUR_PREFIX = "RPL"
+UNUSED_NOQA = "RPL100"
 
 
 @dataclass(frozen=True)
@@ -37,6 +43,59 @@ class Directive:
 class Suppressions:
     file_level: bool
     directives: dict[int, Directive]
+    #: Rows that cannot hold a comment -> the row whose comment speaks for them.
+    row_map: dict[int, int] = field(default_factory=dict)
+
+    def directive_for(self, row: int) -> Directive | None:
+        return self.directives.get(resolve_row(self.row_map, row))
+
+
+_STRING_STARTS = frozenset({"FSTRING_START", "TSTRING_START"})
+_STRING_ENDS = frozenset({"FSTRING_END", "TSTRING_END"})
+
+
+def _comment_rows(tokens: list[tokenize.TokenInfo]) -> dict[int, int]:
+    row_map: dict[int, int] = {}
+    line_ends: set[int] = set()
+    # f-strings (Python >= 3.12) come as START ... END tokens, possibly nested.
+    open_strings: list[int] = []
+    last_row = 0
+    for token in tokens:
+        kind = tokenize.tok_name.get(token.type, "")
+        last_row = max(last_row, token.end[0])
+        if token.type in (tokenize.NEWLINE, tokenize.NL):
+            line_ends.add(token.start[0])
+        elif token.type == tokenize.STRING and token.end[0] > token.start[0]:
+            for row in range(token.start[0], token.end[0]):
+                row_map[row] = token.end[0]
+        elif kind in _STRING_STARTS:
+            open_strings.append(token.start[0])
+        elif kind in _STRING_ENDS and open_strings:
+            start = open_strings.pop()
+            for row in range(start, token.end[0]):
+                row_map.setdefault(row, token.end[0])
+    # A row with code but no end-of-line token, and not inside a string, continues with `\`.
+    for row in range(1, last_row):
+        if row not in line_ends and row not in row_map:
+            row_map[row] = row + 1
+    return row_map
+
+
+def comment_rows(text: str) -> dict[int, int]:
+    """Rows that cannot end with a comment -> the next row that can (see the module's doc)."""
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return {}
+    return _comment_rows(tokens)
+
+
+def resolve_row(row_map: dict[int, int], row: int) -> int:
+    for _ in range(len(row_map) + 1):  # bounded: a map is never cyclic, but never loop forever
+        if row not in row_map:
+            break
+        row = row_map[row]
+    return row
 
 
 def scan(text: str) -> Suppressions:
@@ -71,7 +130,7 @@ def scan(text: str) -> Suppressions:
             comment=comment,
             comment_start=column,
         )
-    return Suppressions(file_level, directives)
+    return Suppressions(file_level, directives, _comment_rows(tokens) if directives else {})
 
 
 def _matches(code: str, directive_code: str) -> bool:
@@ -94,7 +153,7 @@ def apply(
     kept: list[Finding] = []
     used: dict[int, set[str]] = {}
     for finding in findings:
-        directive = suppressions.directives.get(finding.noqa_row)
+        directive = suppressions.directive_for(finding.noqa_row)
         if directive is None or finding.code == "RPL999":
             kept.append(finding)
             continue
@@ -112,6 +171,10 @@ def apply(
             ours = [c for c in directive.codes if c.startswith(OUR_PREFIX)]
             unused = [c for c in ours if c not in used.get(directive.row, set())]
             if not unused:
+                continue
+            if UNUSED_NOQA in directive.codes and unused != [UNUSED_NOQA]:
+                # A directive naming RPL002 and RPL100 keeps RPL002 on purpose (--add-noqa writes
+                # that for a line whose suppression is unused): RPL100 is used, not reported.
                 continue
             kept.append(
                 _unused_finding(

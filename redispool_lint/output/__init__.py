@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from .base import Formatter, Report, Style
+from .github import render_github
+from .gitlab import render_gitlab
 from .json import render_json
+from .junit import render_junit
+from .sarif import render_sarif
 from .text import render_concise, render_full, render_statistics
 
 FORMATS: dict[str, Formatter] = {
     "full": render_full,
     "concise": render_concise,
     "json": render_json,
+    "sarif": render_sarif,
+    "github": render_github,
+    "gitlab": render_gitlab,
+    "junit": render_junit,
 }
 
 __all__ = ["FORMATS", "Formatter", "Report", "Style", "render_statistics"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from ..diagnostics import FileError, Finding
 
@@ -18,6 +19,10 @@ class Report:
     fixed: dict[str, list[Finding]] = field(default_factory=dict)
     #: Whether ``--unsafe-fixes`` was given (changes what counts as fixable in hints).
     unsafe_fixes: bool = False
+    #: Display paths of every file linted, with findings or not (JUnit has a case per file).
+    files: list[str] = field(default_factory=list)
+    #: The folder display paths are relative to (the working directory): SARIF's %SRCROOT%.
+    root: Path | None = None
 
     def fixable(self, finding: Finding) -> bool:
         if finding.fix is None:
