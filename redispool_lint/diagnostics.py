@@ -49,7 +49,7 @@ class Finding:
     path: str
     start: Position
     end: Position
-    #: The line whose ``# noqa`` comment suppresses this finding.
+    #: The line whose suppression comment (noqa) silences this finding.
     noqa_row: int
     fix: Fix | None = None
     #: Further explanation shown under the source line by the ``full`` format (why it runs per
