@@ -18,7 +18,9 @@ from .model import ProjectModel
 from .requests import RequestAnalysis
 from .summary import CallSite, FunctionSummary
 
-_STATE = re.compile(r"\.state\.(\w+)$")
+#: App state: ``.state`` (Starlette, FastAPI, Litestar) and Sanic's ``app.ctx`` (not
+#: ``request.ctx``, which lives for one request).
+_STATE = re.compile(r"(?:\.state|\bapp\.ctx)\.(\w+)$")
 
 
 def state_name(ref: str) -> str | None:
