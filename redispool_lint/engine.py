@@ -7,6 +7,7 @@ Data flows one way. Only this module knows all the stages; the CLI only turns op
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -26,6 +27,12 @@ from .project.requests import RequestAnalysis
 from .project.summary import ModuleSummary
 from .rules import ALL_RULES, RuleContext
 from .source import ParseFailure, SourceError, SourceFile, parse, read_source, source_from_bytes
+
+#: Standard library module names (3.10+ lists them; before, the few a web app is likely to
+#: shadow with a module of its own).
+_STDLIB: frozenset[str] = frozenset(
+    getattr(sys, "stdlib_module_names", ("json", "logging", "typing", "types", "queue", "http"))
+)
 
 #: Below this many files, worker processes cost more than they save.
 PARALLEL_THRESHOLD = 300
@@ -188,8 +195,10 @@ def lint(
         for alias in job.aliases:
             alias_owners.setdefault(alias, set()).add(job.module)
     module_set = {summary.name for summary in summaries}
+    # An alias must never shadow a library: app/core/redis.py is not `import redis`.
+    reserved = knowledge.packages | set(redis_api.PACKAGES) | _STDLIB
     for alias, owners in alias_owners.items():
-        if len(owners) == 1 and alias not in module_set:
+        if len(owners) == 1 and alias not in module_set and alias.split(".")[0] not in reserved:
             aliases[alias] = next(iter(owners))
 
     model = ProjectModel(summaries, aliases)
