@@ -5,8 +5,8 @@ A FastAPI app is a Starlette app, so everything Starlette registers applies too.
 
 from __future__ import annotations
 
-from .base import HTTP_METHODS, Framework, Kind, Registration, lifespan_keywords, methods
-from .starlette import APP_CALLS, APP_DECORATORS
+from .base import HTTP_METHODS, Framework, Kind, Registration, methods
+from .starlette import APP_CALLS, APP_DECORATORS, APP_KEYWORDS
 
 APPS = (
     "fastapi.FastAPI",
@@ -35,7 +35,7 @@ FRAMEWORK = Framework(
         ),
     },
     call_functions={
-        **{app: lifespan_keywords() for app in APPS},
+        **{app: APP_KEYWORDS for app in APPS},
         **{
             f"fastapi.{module}{marker}": _DEPENDENCY
             for module in ("", "params.", "param_functions.")

@@ -43,6 +43,11 @@ APP_CALLS: dict[str, tuple[Registration, ...]] = {
 
 STARLETTE_APPS = ("starlette.applications.Starlette", "starlette.routing.Router")
 
+#: Constructor keywords of an app: its lifecycle callables, and ``exception_handlers={404: f}``.
+APP_KEYWORDS = lifespan_keywords(
+    extra=(Registration(Kind.HOOK, "exception handler", None, "exception_handlers"),)
+)
+
 FRAMEWORK = Framework(
     name="Starlette",
     packages=("starlette",),
@@ -50,7 +55,7 @@ FRAMEWORK = Framework(
     decorator_methods=APP_DECORATORS,
     call_methods=APP_CALLS,
     call_functions={
-        **{app: lifespan_keywords() for app in STARLETTE_APPS},
+        **{app: APP_KEYWORDS for app in STARLETTE_APPS},
         "starlette.routing.Route": (
             Registration(Kind.ROUTE, "route", 1, "endpoint", with_path=True),
         ),

@@ -348,10 +348,15 @@ class _Extractor:
         if not isinstance(value, ast.Subscript) or self.dotted(value.value) not in ANNOTATED:
             return ()
         deps: list[str] = []
+        # ``Annotated[Cache, Depends()]``: without a callable, the dependency is the type.
+        elements = value.slice.elts if isinstance(value.slice, ast.Tuple) else []
+        annotated_type = elements[0] if elements else None
         for node in ast.walk(value.slice):
             if isinstance(node, ast.Call):
                 callee = self.dotted(node.func)
                 target = node.args[0] if node.args else _keyword(node, "dependency")
+                if target is None and not node.keywords:
+                    target = annotated_type
                 ref = self.dotted(target) if target is not None else None
                 if callee is not None and ref is not None:
                     deps.append(f"{callee}|{ref}")
@@ -454,6 +459,15 @@ class _Extractor:
         signature_calls_start = len(outer_function.calls) if outer_function else 0
         for default in [*args.defaults, *(d for d in args.kw_defaults if d is not None)]:
             self.visit_expr(default)
+        if outer_function is not None:
+            self.default_to_annotation(
+                [
+                    *zip(all_args[len(all_args) - len(args.defaults) :], args.defaults),
+                    *zip(args.kwonlyargs, args.kw_defaults),
+                ],
+                outer_function.calls,
+                signature_calls_start,
+            )
         for arg in [*all_args, *args.kwonlyargs]:
             if arg.annotation is not None:
                 self.visit_expr(arg.annotation)
@@ -481,6 +495,28 @@ class _Extractor:
         self.visit_body(node.body)
         self.function, self.scope, self.guards, self.seen_yield = saved
         self.summary.functions.append(summary)
+
+    def default_to_annotation(
+        self,
+        pairs: list[tuple[ast.arg, ast.expr | None]],
+        calls: list[CallSite],
+        start: int,
+    ) -> None:
+        """``cache: Cache = Depends()``: a marker called without a callable depends on the
+        parameter's annotation, so the annotation becomes the call's argument."""
+        for arg, default in pairs:
+            if (
+                not isinstance(default, ast.Call)
+                or default.args
+                or _keyword(default, "dependency") is not None
+                or arg.annotation is None
+            ):
+                continue
+            annotation = self.dotted(arg.annotation)
+            span = self.span(default)
+            for index in range(start, len(calls)):
+                if annotation is not None and calls[index].span == span:
+                    calls[index] = calls[index]._replace(args=(annotation,))
 
     def decorator_site(self, node: ast.expr) -> DecoratorSite:
         if isinstance(node, ast.Call):
