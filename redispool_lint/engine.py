@@ -43,6 +43,8 @@ class LintResult:
     root: Path
     findings: list[Finding] = field(default_factory=list)
     errors: list[FileError] = field(default_factory=list)
+    #: Files that could not be analysed through no fault of their own (newer syntax).
+    warnings: list[FileError] = field(default_factory=list)
     #: Files linted (reported), and files read for the project model.
     files_reported: int = 0
     files_in_project: int = 0
@@ -217,6 +219,16 @@ def lint(
     for outcome in parse_failures:
         failure = outcome.parse_failure
         assert failure is not None
+        if failure.newer_syntax:
+            version = f"{sys.version_info.major}.{sys.version_info.minor}"
+            result.warnings.append(
+                FileError(
+                    outcome.job.display,
+                    f"uses syntax newer than Python {version}, which runs redispool-lint: not "
+                    "analysed (run redispool-lint with a newer Python)",
+                )
+            )
+            continue
         finding = Finding(
             code="RPL999",
             message=f"cannot parse: {failure.message}",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import codecs
 import io
+import sys
 import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -104,6 +105,9 @@ class ParseFailure:
     message: str
     row: int
     column: int
+    #: Valid code for a newer Python than the one running the tool (LibCST's parser, which knows
+    #: the grammars up to 3.13, accepts it): not the user's syntax error.
+    newer_syntax: bool = False
 
 
 def parse(source: SourceFile) -> ast.Module | ParseFailure:
@@ -113,7 +117,22 @@ def parse(source: SourceFile) -> ast.Module | ParseFailure:
     except SyntaxError as error:
         row = error.lineno or 1
         column = max((error.offset or 1) - 1, 0)
-        return ParseFailure(error.msg or "invalid syntax", row, column)
+        return ParseFailure(
+            error.msg or "invalid syntax", row, column, newer_syntax=_valid_for_newer_python(source)
+        )
     except (ValueError, MemoryError, RecursionError) as error:
         # ValueError: NUL bytes (caught earlier, kept for safety); the others: absurd nesting.
         return ParseFailure(f"cannot parse: {type(error).__name__}: {error}", 1, 0)
+
+
+def _valid_for_newer_python(source: SourceFile) -> bool:
+    """Ask LibCST's parser (imported only now: this is rare) whether newer grammar accepts it."""
+    if sys.version_info >= (3, 13):
+        return False  # this interpreter already knows every grammar LibCST does
+    try:
+        import libcst
+
+        libcst.parse_module(source.text)
+    except Exception:  # any refusal of LibCST's means: a real syntax error
+        return False
+    return True
