@@ -246,8 +246,13 @@ def module_names(root: Path, path: Path) -> tuple[str, list[str], bool]:
     return canonical, aliases, is_package
 
 
+#: Folders whose modules are not the application: tests (and their fixtures) and scripts run by
+#: hand. Apps they build are not the application's request path.
+NOT_APPLICATION_FOLDERS = ("tests", "test", "scripts", "script")
+
+
 def is_test_file(root: Path, path: Path) -> bool:
-    """Tests and their fixtures: their apps are not the application's request path."""
+    """Tests, their fixtures and scripts: their apps are not the application's request path."""
     name = path.name
     if name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py":
         return True
@@ -255,4 +260,4 @@ def is_test_file(root: Path, path: Path) -> bool:
         relative = path.absolute().relative_to(root.absolute()).parts[:-1]
     except ValueError:
         relative = path.parts[:-1]
-    return any(part in ("tests", "test") for part in relative)
+    return any(part in NOT_APPLICATION_FOLDERS for part in relative)
