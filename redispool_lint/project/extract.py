@@ -84,6 +84,8 @@ class _Extractor:
         self.guards: list[frozenset[str]] = []
         self.seen_yield = False
         self.class_stack: list[str] = []
+        #: Scope (by id) -> what its call-result locals hold, for nested functions' lookups.
+        self._enclosing_types: dict[int, dict[str, str]] = {}
 
     # ----- positions and text -------------------------------------------------------------
 
@@ -122,8 +124,6 @@ class _Extractor:
         if name in _BUILTINS:
             return f"builtins.{name}"
         return f"{self.module}.{name}"
-
-    _enclosing_types: dict[int, dict[str, str]]
 
     def dotted(self, node: ast.AST | None) -> str | None:
         """The dotted reference of an expression, or None when it is not a reference."""
@@ -178,7 +178,6 @@ class _Extractor:
     # ----- module level -------------------------------------------------------------------
 
     def run(self, tree: ast.Module) -> ModuleSummary:
-        self._enclosing_types = {}
         self.collect_module_bindings(tree.body)
         module_function = FunctionSummary(
             qualname=f"{self.module}.<module>",
