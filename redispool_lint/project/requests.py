@@ -122,6 +122,15 @@ class RequestAnalysis:
                     if m
                 ]
             if kind is Kind.ROUTE:
+                # A class-based endpoint: its handler base says which methods handle requests.
+                for base in self.model.ancestors(resolved):
+                    names = self.knowledge.handler_bases.get(base)
+                    if names:
+                        return [
+                            m
+                            for m in self.model.methods_of(resolved)
+                            if m.rsplit(".", 1)[-1] in names
+                        ]
                 return [
                     m
                     for m in self.model.methods_of(resolved)
