@@ -24,7 +24,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         decode_responses=True,
     )
     # The cart code is older and still uses the sync client, in FastAPI's thread pool.
-    app.state.sync_pool = redis.ConnectionPool.from_url(settings.REDIS_URL, decode_responses=True)
+    app.state.sync_pool = redis.ConnectionPool.from_url(
+        settings.REDIS_URL,
+        max_connections=settings.REDIS_MAX_CONNECTIONS,
+        decode_responses=True,
+    )
     yield
     await app.state.pool.aclose()
     app.state.sync_pool.close()

@@ -22,9 +22,11 @@ from .harness import (
     seed,
 )
 
-# The asyncio pool the example makes is sized above the test load (50 concurrent), so that
-# the fixed app never meets MaxConnectionsError here; bench/runtime.py shows what 100 does at 200.
+# The example's two pools (asyncio and sync) are each sized above the test load (50 concurrent),
+# so that the fixed app never meets MaxConnectionsError here; bench/runtime.py shows what the
+# default of 100 does at 200 concurrent.
 POOL_SIZE = 60
+POOLS = 2
 
 
 @pytest.fixture(scope="session")
