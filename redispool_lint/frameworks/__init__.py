@@ -32,6 +32,8 @@ class Knowledge:
     #: Call callee (``fastapi.FastAPI().add_api_route``, ``fastapi.Depends``) -> registrations.
     calls: dict[str, tuple[Registration, ...]]
     handler_bases: dict[str, frozenset[str]]
+    #: Base class -> registrations read from its subclasses' class attributes.
+    class_attributes: dict[str, tuple[Registration, ...]]
     #: Instances of these classes are applications or routers.
     app_classes: frozenset[str]
     packages: frozenset[str]
@@ -48,6 +50,7 @@ def build_knowledge(
     decorators: dict[str, Registration] = {}
     calls: dict[str, tuple[Registration, ...]] = {}
     handler_bases: dict[str, frozenset[str]] = {}
+    class_attributes: dict[str, tuple[Registration, ...]] = {}
     app_classes: set[str] = set()
     packages: set[str] = set()
     for framework in frameworks:
@@ -62,6 +65,7 @@ def build_knowledge(
         for name, registrations in framework.call_functions.items():
             calls[name] = calls.get(name, ()) + registrations
         handler_bases.update(framework.handler_bases)
+        class_attributes.update(framework.class_attributes)
     # Configured by the user, e.g. for dependency-injection containers.
     for name in extra_route_decorators:
         decorators[name] = Registration(Kind.ROUTE, "handler")
@@ -75,6 +79,7 @@ def build_knowledge(
         decorators=decorators,
         calls=calls,
         handler_bases=handler_bases,
+        class_attributes=class_attributes,
         app_classes=frozenset(app_classes),
         packages=frozenset(packages),
         names=frozenset(names),

@@ -72,6 +72,9 @@ class Framework:
     #: Base classes whose subclasses' methods run per request: qualified name -> method names
     #: (empty: every method that does not start with an underscore, plus ``__call__``).
     handler_bases: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    #: Base classes whose subclasses register callables in class attributes: qualified name ->
+    #: registrations whose ``keyword`` is the attribute (a Litestar Controller's ``guards``).
+    class_attributes: Mapping[str, tuple[Registration, ...]] = field(default_factory=dict)
 
 
 def methods(

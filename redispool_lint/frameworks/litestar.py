@@ -120,4 +120,9 @@ FRAMEWORK = Framework(
         },
     },
     handler_bases=_MIDDLEWARE_BASES,
+    # A Controller takes the same settings as class attributes.
+    class_attributes={
+        controller: _LAYER_KEYWORDS
+        for controller in ("litestar.Controller", "litestar.controller.Controller")
+    },
 )

@@ -553,8 +553,15 @@ class _Extractor:
             for stmt in node.body
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))
         )
+        attributes = tuple(
+            (target.id, self.ref_or_list(stmt.value))
+            for stmt in node.body
+            if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None
+            for target in (stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target])
+            if isinstance(target, ast.Name)
+        )
         self.summary.classes.append(
-            ClassSummary(qualname, node.name, bases, methods, self.span(node))
+            ClassSummary(qualname, node.name, bases, methods, self.span(node), attributes)
         )
         saved_scope = self.scope
         self.scope = _Scope("class", parent=saved_scope)

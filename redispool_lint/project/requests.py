@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from ..frameworks import Knowledge
 from ..frameworks.base import Kind, Registration
 from .model import ProjectModel
-from .summary import CallSite, FunctionSummary
+from .summary import CallSite, ClassSummary, FunctionSummary
 
 #: Decorators that make a function run once and cache its result: the singleton idiom.
 SINGLETON_DECORATORS = frozenset(
@@ -234,6 +234,24 @@ class RequestAnalysis:
                                 method, Kind.ROUTE, f"{cls.name}.{short}", self.where(summary)
                             )
                 break
+            self._class_attribute_registrations(cls)
+
+    def _class_attribute_registrations(self, cls: ClassSummary) -> None:
+        """Callables named in class attributes of a framework class's subclass."""
+        if not cls.attributes:
+            return
+        module = cls.qualname
+        while "." in module and module not in self.model.modules:
+            module = module.rsplit(".", 1)[0]
+        owner = self.model.modules.get(module)
+        where = f"{owner.path if owner else module}:{cls.span.row}"
+        for base in self.model.ancestors(cls.qualname):
+            for registration in self.knowledge.class_attributes.get(base, ()):
+                ref = _argument((), cls.attributes, registration)
+                if ref is None:
+                    continue
+                for target in self.callables(ref, registration.kind, {}):
+                    self._add(target, registration.kind, registration.label, where)
 
     def _registrations_in_call(self, function: FunctionSummary, call: CallSite) -> None:
         callee = self.model.resolve(

@@ -118,6 +118,9 @@ class ClassSummary:
     bases: tuple[str, ...]
     methods: tuple[str, ...]
     span: Span
+    #: Class-level assignments: name and dotted reference (``list:`` for lists and dicts), for
+    #: frameworks configured by class attributes (a Litestar Controller's ``guards = [...]``).
+    attributes: tuple[tuple[str, str | None], ...] = ()
 
 
 @dataclass
