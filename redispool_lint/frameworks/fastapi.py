@@ -6,7 +6,7 @@ A FastAPI app is a Starlette app, so everything Starlette registers applies too.
 from __future__ import annotations
 
 from .base import HTTP_METHODS, Framework, Kind, Registration, methods
-from .starlette import APP_CALLS, APP_DECORATORS, APP_KEYWORDS
+from .starlette import APP_CALLS, APP_DECORATORS, APP_KEYWORDS, ROUTER_KEYWORDS
 
 APPS = (
     "fastapi.FastAPI",
@@ -35,7 +35,8 @@ FRAMEWORK = Framework(
         ),
     },
     call_functions={
-        **{app: APP_KEYWORDS for app in APPS},
+        **{app: APP_KEYWORDS for app in APPS[:2]},
+        **{router: ROUTER_KEYWORDS for router in APPS[2:]},
         **{
             f"fastapi.{module}{marker}": _DEPENDENCY
             for module in ("", "params.", "param_functions.")

@@ -37,12 +37,10 @@ _DECORATORS: dict[str, Registration] = {
             for name in ("get", "post", "put", "patch", "delete", "head")
         },
     ),
+    **qualify(_ROUTE_MODULES, {"route": Registration(Kind.ROUTE, "route", with_path=True)}),
     **qualify(
-        _ROUTE_MODULES,
-        {
-            "route": Registration(Kind.ROUTE, "route", with_path=True),
-            "HTTPRouteHandler": Registration(Kind.ROUTE, "route", with_path=True),
-        },
+        _ROUTE_MODULES[1:],
+        {"HTTPRouteHandler": Registration(Kind.ROUTE, "route", with_path=True)},
     ),
     **qualify(
         _WEBSOCKET_MODULES,

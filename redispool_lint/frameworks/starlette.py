@@ -26,8 +26,16 @@ APP_DECORATORS: dict[str, Registration] = {
 
 #: Registering calls on an application or router object.
 APP_CALLS: dict[str, tuple[Registration, ...]] = {
-    "add_route": (Registration(Kind.ROUTE, "route", 1, "endpoint", with_path=True),),
-    "add_websocket_route": (Registration(Kind.ROUTE, "websocket", 1, "route", with_path=True),),
+    # Starlette names the endpoint ``route``; FastAPI's routers name it ``endpoint``.
+    "add_route": (
+        Registration(Kind.ROUTE, "route", 1, "route", with_path=True),
+        Registration(Kind.ROUTE, "route", None, "endpoint", with_path=True),
+    ),
+    # ``endpoint``; ``route`` in Starlette apps before 1.0.
+    "add_websocket_route": (
+        Registration(Kind.ROUTE, "websocket", 1, "endpoint", with_path=True),
+        Registration(Kind.ROUTE, "websocket", None, "route", with_path=True),
+    ),
     "add_middleware": (Registration(Kind.MIDDLEWARE_CLASS, "middleware", 0, "middleware_class"),),
     "add_exception_handler": (Registration(Kind.HOOK, "exception handler", 1, "handler"),),
     "add_event_handler": (
@@ -44,9 +52,13 @@ APP_CALLS: dict[str, tuple[Registration, ...]] = {
 STARLETTE_APPS = ("starlette.applications.Starlette", "starlette.routing.Router")
 
 #: Constructor keywords of an app: its lifecycle callables, and ``exception_handlers={404: f}``.
+#: (``on_startup``/``on_shutdown`` were removed in Starlette 1.0; older versions and FastAPI
+#: still take them.)
 APP_KEYWORDS = lifespan_keywords(
     extra=(Registration(Kind.HOOK, "exception handler", None, "exception_handlers"),)
 )
+#: A router takes no exception handlers.
+ROUTER_KEYWORDS = lifespan_keywords()
 
 FRAMEWORK = Framework(
     name="Starlette",
@@ -55,7 +67,8 @@ FRAMEWORK = Framework(
     decorator_methods=APP_DECORATORS,
     call_methods=APP_CALLS,
     call_functions={
-        **{app: APP_KEYWORDS for app in STARLETTE_APPS},
+        "starlette.applications.Starlette": APP_KEYWORDS,
+        "starlette.routing.Router": ROUTER_KEYWORDS,
         "starlette.routing.Route": (
             Registration(Kind.ROUTE, "route", 1, "endpoint", with_path=True),
         ),
