@@ -149,6 +149,8 @@ class RequestAnalysis:
         found: dict[str, dict[str, str]] = {}
         for function in self.model.functions.values():
             for call in function.calls:
+                if not call.args and not call.keywords:
+                    continue
                 callee = self.model.resolve(call.callee, function.local_types)
                 target = self.model.functions.get(callee)
                 if target is None:
