@@ -1,11 +1,10 @@
 """Dependencies shared by the routers."""
 
-from typing import AsyncIterator, Iterator
+from typing import Annotated, AsyncIterator, Iterator
 
 import redis
 from fastapi import Depends, Request
 from redis.asyncio import Redis
-from typing_extensions import Annotated
 
 
 async def get_redis(request: Request) -> AsyncIterator[Redis]:

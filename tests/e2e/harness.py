@@ -57,6 +57,7 @@ class RedisServer:
 
     def __init__(self, binary: str, workdir: Path) -> None:
         self.port = free_port()
+        workdir.mkdir(parents=True, exist_ok=True)
         self.workdir = workdir
         self.log = workdir / "redis.log"
         self.process = subprocess.Popen(
@@ -97,7 +98,8 @@ class RedisServer:
 
     def _answers(self) -> bool:
         if self.process.poll() is not None:
-            raise RuntimeError(f"redis-server exited with {self.process.returncode}")
+            log = self.log.read_text(errors="replace") if self.log.exists() else ""
+            raise RuntimeError(f"redis-server exited with {self.process.returncode}:\n{log}")
         try:
             return bool(self.client.ping())
         except redis.ConnectionError:
