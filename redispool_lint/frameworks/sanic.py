@@ -34,6 +34,33 @@ _LISTENER_EVENTS = {
     **{event: Kind.SHUTDOWN for event in _SHUTDOWN_EVENTS},
 }
 
+#: Built-in signals (``@app.signal("http.lifecycle.request")``): the ``http.`` and
+#: ``websocket.`` ones fire per request; the server ones are the listeners' events above.
+_SIGNAL_EVENTS = {
+    **{
+        f"http.{event}": Kind.HOOK
+        for event in (
+            "lifecycle.begin",
+            "lifecycle.read_head",
+            "lifecycle.request",
+            "lifecycle.handle",
+            "lifecycle.read_body",
+            "lifecycle.exception",
+            "lifecycle.response",
+            "lifecycle.send",
+            "lifecycle.complete",
+            "routing.before",
+            "routing.after",
+            "handler.before",
+            "handler.after",
+            "middleware.before",
+            "middleware.after",
+        )
+    },
+    **{f"websocket.handler.{event}": Kind.HOOK for event in ("before", "after", "exception")},
+    **{event: kind for event, kind in _LISTENER_EVENTS.items() if "." in event},
+}
+
 _APPS = ("sanic.Sanic", "sanic.app.Sanic", "sanic.Blueprint", "sanic.blueprints.Blueprint")
 
 FRAMEWORK = Framework(
@@ -49,6 +76,7 @@ FRAMEWORK = Framework(
         "on_response": Registration(Kind.HOOK, "response middleware"),
         "exception": Registration(Kind.HOOK, "exception handler"),
         "listener": Registration(Kind.STARTUP, "listener", events=_LISTENER_EVENTS),
+        "signal": Registration(Kind.HOOK, "signal", events=_SIGNAL_EVENTS),
         **{
             event: Registration(kind, event)
             for event, kind in _LISTENER_EVENTS.items()
