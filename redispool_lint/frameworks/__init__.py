@@ -74,7 +74,14 @@ def build_knowledge(
         calls[name] = (Registration(Kind.DEPENDENCY, "dependency", 0, None),)
     for name in list(decorators) + list(calls):
         packages.add(name.split(".", 1)[0])
-    names = {name.rsplit(".", 1)[-1].removesuffix("()") for name in [*decorators, *calls]}
+    # A method reached through an attribute of an app (``app.on_startup.append``) is always
+    # called on a project name, which the extractor keeps anyway: its last name (``append``)
+    # would only make it keep every list append of the project.
+    names = {
+        name.rsplit(".", 1)[-1].removesuffix("()")
+        for name in [*decorators, *calls]
+        if "()." not in name or "." not in name.rpartition("().")[2]
+    }
     return Knowledge(
         decorators=decorators,
         calls=calls,
