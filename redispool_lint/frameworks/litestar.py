@@ -7,8 +7,9 @@ packages, so every public path is listed. Checked against litestar 2.25.
 A handler's hooks and dependencies are keywords of the decorator, of ``Router`` and of
 ``Litestar``: ``dependencies={"x": Provide(fn)}``, ``before_request=fn``, ``guards=[fn]``,
 ``exception_handlers={Exc: fn}``, ``middleware=[Cls]``. A decorator call is also a call, so these
-keywords register whatever they name. Methods of a ``Controller`` are handlers when decorated; an
-undecorated helper method is not (it is per request only when a handler calls it).
+keywords register whatever they name; a ``Controller`` takes them as class attributes
+(``guards = [fn]``). Methods of a ``Controller`` are handlers when decorated; an undecorated
+helper method is not (it is per request only when a handler calls it).
 """
 
 from __future__ import annotations
