@@ -98,6 +98,9 @@ def _use_color(choice: str) -> bool:
 @click.option(
     "--ignore-noqa", is_flag=True, help="Report findings even where `# noqa` says not to."
 )
+@click.option(
+    "--no-cache", is_flag=True, help="Do not read or write .redispool_lint_cache/ (re-read all)."
+)
 @click.version_option(__version__, "--version", prog_name="redispool-lint")
 def main(
     paths: tuple[Path, ...],
@@ -122,6 +125,7 @@ def main(
     no_respect_gitignore: bool,
     add_noqa: bool,
     ignore_noqa: bool,
+    no_cache: bool,
 ) -> None:
     """Find Redis clients created per request in async Python web apps, and fix them.
 
@@ -136,6 +140,7 @@ def main(
             _list_rules()
             return
         settings = _settings(paths, config_path, select, extend_select, ignore)
+        settings.cache = not no_cache
         if force_exclude is not None:
             settings.force_exclude = force_exclude
         if no_respect_gitignore:
@@ -243,6 +248,8 @@ def _run(
         result = lint(targets, settings, overrides=overrides)
     report = _report(result, style, unsafe)
     report.errors = [*result.errors, *errors]
+    for warning in result.warnings:
+        click.echo(f"warning: {warning.path}: {warning.message}", err=True)
     if fix and show_fixes:
         report.fixed = fixed
     # One report, every format: the terminal's and each FORMAT=FILE, from the same run.

@@ -45,6 +45,12 @@ class Settings:
     dependency_markers: list[str] = field(default_factory=list)
     #: The app state attribute ``--fix`` stores the shared client in.
     client_attribute: str = "redis"
+    #: Keep module summaries in ``.redispool_lint_cache/`` at the project root (the command line
+    #: turns it on; ``--no-cache`` off). Off for library callers, so tests leave no cache behind.
+    cache: bool = False
+    #: Parse every file of the project instead of only what the analysis needs: the findings are
+    #: the same (tests/test_demand_equivalence.py), only slower. For that test and for debugging.
+    full_analysis: bool = False
     #: Where the settings came from, for messages.
     source: Path | None = None
 

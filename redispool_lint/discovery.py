@@ -52,6 +52,8 @@ class ProjectFile:
     display: str
     #: Should findings in this file be reported (it is under a linted path)?
     reported: bool
+    #: Named on the command line (not found by walking a folder): pre-commit's changed files.
+    explicit: bool = False
 
 
 @dataclass
@@ -135,16 +137,18 @@ def discover(
     ignore = _Ignore(root, excludes, respect_gitignore)
     seen: set[Path] = set()
 
-    def add(path: Path, reported: bool) -> None:
+    def add(path: Path, reported: bool, explicit: bool = False) -> None:
         key = path.absolute()
         if key in seen:
             if reported:
                 for index, existing in enumerate(result.files):
                     if existing.path.absolute() == key and not existing.reported:
-                        result.files[index] = ProjectFile(existing.path, existing.display, True)
+                        result.files[index] = ProjectFile(
+                            existing.path, existing.display, True, explicit
+                        )
             return
         seen.add(key)
-        result.files.append(ProjectFile(path, display_path(path, cwd), reported))
+        result.files.append(ProjectFile(path, display_path(path, cwd), reported, explicit))
 
     # The linted paths first: files named explicitly are linted even when excluded, unless
     # --force-exclude (pre-commit passes changed files by name).
@@ -153,11 +157,11 @@ def discover(
         if target.is_dir() and not target.name.endswith(PYTHON_SUFFIXES):
             reported_dirs.append(target.absolute())
         elif target.is_symlink() and not target.exists():
-            add(target, True)  # dangling: reading it will say so
+            add(target, True, True)  # dangling: reading it will say so
         elif target.exists() or target.suffix in PYTHON_SUFFIXES:
             if force_exclude and _excluded_with_parents(ignore, target):
                 continue
-            add(target, True)
+            add(target, True, True)
         else:
             result.problems.append((display_path(target, cwd), "no such file or directory"))
 

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pathspec
 
 from . import noqa, redis_api
+from .cache import Cache, context_digest, summary_key
 from .config import Settings, selected_codes
+from .demand import Demand, FileFacts, ModuleInfo, Namespace, TextIndex, state_names, summary_refs
 from .diagnostics import FileError, Finding, Position
 from .discovery import ProjectFile, discover, is_test_file, module_names
 from .frameworks import build_knowledge
@@ -26,7 +28,17 @@ from .project.objects import RedisObjects
 from .project.requests import RequestAnalysis
 from .project.summary import ModuleSummary
 from .rules import ALL_RULES, RuleContext
-from .source import ParseFailure, SourceError, SourceFile, parse, read_source, source_from_bytes
+from .source import (
+    ParseFailure,
+    SourceError,
+    SourceFile,
+    check_parse_size,
+    decode,
+    parse,
+    read_bytes,
+    read_source,
+    source_from_bytes,
+)
 
 #: Standard library module names (3.10+ lists them; before, the few a web app is likely to
 #: shadow with a module of its own).
@@ -63,6 +75,7 @@ class _Job:
     aliases: tuple[str, ...]
     is_package: bool
     is_test: bool
+    explicit: bool = False
     data: bytes | None = None  # content replacing the file's (stdin, fixes in progress)
     keep_source: bool = False
 
@@ -76,20 +89,25 @@ class _Outcome:
     parse_failure: ParseFailure | None = None
 
 
-def _summarise(job: _Job, keep_roots: frozenset[str], keep_names: frozenset[str]) -> _Outcome:
+def _summarise(
+    job: _Job, keep_roots: frozenset[str], keep_names: frozenset[str], want_source: bool
+) -> _Outcome:
     outcome = _Outcome(job)
     try:
         if job.data is not None:
+            check_parse_size(job.data)
             source = source_from_bytes(job.path, job.display, job.data)
         else:
             source = read_source(job.path, job.display)
     except SourceError as error:
         outcome.error = str(error)
         return outcome
+    # Keep the text of reported files for suppressions and showing source lines, and of every
+    # file when fixing (a fix may edit the lifespan's module).
+    outcome.source = source if want_source else None
     tree = parse(source)
     if isinstance(tree, ParseFailure):
         outcome.parse_failure = tree
-        outcome.source = source if job.reported or job.keep_source else None
         return outcome
     outcome.summary = extract(
         source,
@@ -100,29 +118,205 @@ def _summarise(job: _Job, keep_roots: frozenset[str], keep_names: frozenset[str]
         keep_roots=keep_roots,
         keep_names=keep_names,
     )
-    # Keep the text of reported files for suppressions and showing source lines, and of every
-    # file when fixing (a fix may edit the lifespan's module).
-    outcome.source = source if job.reported or job.keep_source else None
     return outcome
 
 
+def _summarise_star(
+    args: tuple[_Job, frozenset[str], frozenset[str], bool],
+) -> _Outcome:
+    return _summarise(*args)
+
+
 def _summarise_many(
-    jobs: list[_Job], keep_roots: frozenset[str], keep_names: frozenset[str]
+    jobs: list[_Job],
+    keep_roots: frozenset[str],
+    keep_names: frozenset[str],
+    want_source: list[bool],
 ) -> list[_Outcome]:
+    """Summarise files, in worker processes when there are enough to pay for them."""
     workers = min(os.cpu_count() or 1, 8)
+    work = [(job, keep_roots, keep_names, want) for job, want in zip(jobs, want_source)]
     if len(jobs) < PARALLEL_THRESHOLD or workers < 2:
-        return [_summarise(job, keep_roots, keep_names) for job in jobs]
-    chunk = max(16, len(jobs) // (workers * 4))
+        return [_summarise_star(item) for item in work]
+    # Sources are not sent back from the workers (it would double what crosses the pipe): the
+    # few that are needed are decoded again here.
+    work = [(job, keep_roots, keep_names, False) for job, _, _, _ in work]
+    chunk = max(8, len(jobs) // (workers * 4))
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        return list(
-            pool.map(
-                _summarise,
-                jobs,
-                [keep_roots] * len(jobs),
-                [keep_names] * len(jobs),
-                chunksize=chunk,
-            )
+        return list(pool.map(_summarise_star, work, chunksize=chunk))
+
+
+class _Project:
+    """Every file of the project, read once, summarised on demand (and through the cache)."""
+
+    def __init__(
+        self,
+        jobs: list[_Job],
+        keep_roots: frozenset[str],
+        keep_names: frozenset[str],
+        cache: Cache | None,
+        keep_sources: bool,
+    ) -> None:
+        self.jobs = jobs
+        self.keep_roots = keep_roots
+        self.keep_names = keep_names
+        self.cache = cache
+        self.keep_sources = keep_sources
+        self.datas: list[bytes | None] = []
+        self.read_errors: dict[int, str] = {}
+        self.outcomes: dict[int, _Outcome] = {}
+        for index, job in enumerate(jobs):
+            if job.data is not None:
+                self.datas.append(job.data)
+                continue
+            try:
+                self.datas.append(read_bytes(job.path))
+            except SourceError as error:
+                self.datas.append(None)
+                self.read_errors[index] = str(error)
+        self.facts: list[FileFacts | None] = [
+            FileFacts.of(data) if data is not None else None for data in self.datas
+        ]
+
+    def summarise(self, indices: Iterable[int]) -> None:
+        """Summarise the files not summarised yet (cache first, then parse)."""
+        todo = sorted(i for i in indices if i not in self.outcomes and self.datas[i] is not None)
+        if not todo:
+            return
+        missing: list[int] = []
+        for index in todo:
+            cached = self.cache.summary(self._cache_key(index)) if self.cache else None
+            if cached is None:
+                missing.append(index)
+                continue
+            outcome = _Outcome(self.jobs[index])
+            outcome.summary = cached.summary
+            outcome.parse_failure = cached.failure
+            self.outcomes[index] = outcome
+        jobs = [replace(self.jobs[i], data=self.datas[i]) for i in missing]
+        wants = [self._wants_source(i) for i in missing]
+        for index, outcome in zip(
+            missing, _summarise_many(jobs, self.keep_roots, self.keep_names, wants)
+        ):
+            outcome.job = self.jobs[index]
+            self.outcomes[index] = outcome
+            if self.cache is not None and outcome.error is None:
+                self.cache.store_summary(
+                    self._cache_key(index), outcome.summary, outcome.parse_failure
+                )
+
+    def _wants_source(self, index: int) -> bool:
+        return self.keep_sources or self.jobs[index].reported
+
+    def _cache_key(self, index: int) -> str:
+        job = self.jobs[index]
+        data = self.datas[index]
+        assert data is not None
+        return summary_key(
+            data, job.module, job.display, job.is_package, job.is_test, self._context_digest
         )
+
+    @property
+    def _context_digest(self) -> str:
+        digest = getattr(self, "_digest", None)
+        if digest is None:
+            digest = context_digest(self.keep_roots, self.keep_names)
+            self._digest = digest
+        return digest
+
+    def source(self, index: int) -> SourceFile | None:
+        """The decoded text of a file (decoding on demand); None when it cannot be read."""
+        outcome = self.outcomes.get(index)
+        if outcome is not None and outcome.source is not None:
+            return outcome.source
+        data = self.datas[index]
+        if data is None:
+            return None
+        job = self.jobs[index]
+        try:
+            source = source_from_bytes(job.path, job.display, data)
+        except SourceError:
+            return None
+        if outcome is not None:
+            outcome.source = source
+        return source
+
+    def decode_error(self, index: int) -> str | None:
+        """Why a file cannot be read or decoded, or None."""
+        if index in self.read_errors:
+            return self.read_errors[index]
+        outcome = self.outcomes.get(index)
+        if outcome is not None and outcome.error is not None:
+            return outcome.error
+        data = self.datas[index]
+        assert data is not None
+        try:
+            decode(data)
+        except SourceError as error:
+            return str(error)
+        return None
+
+
+def _needed(project: _Project, demand: Demand) -> set[int]:
+    """The files the analysis needs for the candidates' findings (see ``demand``)."""
+    namespace = demand.namespace
+    callers = demand.callers(demand.redis_reachable | demand.candidates)
+    needed = set(callers)
+    words_done: set[str] = set()
+    while True:
+        project.summarise(needed)
+        grown = False
+        # Resolution: whatever the needed summaries refer to, forwards, exactly.
+        refs_of: dict[int, list[str]] = {}
+        for index in sorted(needed):
+            outcome = project.outcomes.get(index)
+            if outcome is None or outcome.summary is None:
+                continue
+            refs = refs_of[index] = list(summary_refs(outcome.summary))
+            for ref in refs:
+                for module in namespace.referenced(ref):
+                    for found in (module, *namespace.ancestors(module)):
+                        if found not in needed:
+                            needed.add(found)
+                            grown = True
+            for found in namespace.ancestors(index):
+                if found not in needed:
+                    needed.add(found)
+                    grown = True
+        # Shared objects the candidates (and the Redis-reachable code) use: who may store or
+        # close them, and who calls those.
+        words: set[str] = set()
+        for index in demand.candidates | demand.redis_reachable:
+            refs = refs_of.get(index, [])
+            words |= state_names(refs)
+            for ref in refs:
+                words |= _variable_words(namespace, ref)
+        words -= words_done
+        words_done |= words
+        providers: set[int] = set()
+        for word in words:
+            providers |= demand.providers(word)
+        new = providers - callers
+        if new:
+            demand.callers(new, callers)
+            for index in callers:
+                if index not in needed:
+                    needed.add(index)
+                    grown = True
+        if not grown:
+            return needed
+
+
+def _variable_words(namespace: Namespace, ref: str) -> set[str]:
+    """The names right after each module prefix of a reference (``app.db.client.get``: client)."""
+    if ref.startswith(("param:", "local:")):
+        return set()
+    segments = [segment.removesuffix("()") for segment in ref.split(".")]
+    words: set[str] = set()
+    for end in range(1, len(segments)):
+        if ".".join(segments[:end]) in namespace.by_name:
+            words.add(segments[end])
+    return words
 
 
 def lint(
@@ -133,13 +327,19 @@ def lint(
     root: Path | None = None,
     cwd: Path | None = None,
     keep_sources: bool = False,
+    full: bool | None = None,
+    plan_fixes: bool = False,
 ) -> LintResult:
     """Lint ``paths`` (and read the rest of their project).
 
     ``overrides`` maps absolute paths to contents that replace the files' (standard input, or the
-    fix loop's work in progress); a path there need not exist on disk.
+    fix loop's work in progress); a path there need not exist on disk. ``full`` parses every file
+    of the project instead of the files the analysis needs (``Settings.full_analysis``): the
+    results are the same, it exists to show that they are.
     """
     cwd = cwd or Path.cwd()
+    if full is None:
+        full = getattr(settings, "full_analysis", False)
     overrides = {
         (path if path.is_absolute() else cwd / path): data
         for path, data in (overrides or {}).items()
@@ -172,37 +372,45 @@ def lint(
         | frozenset(name.rsplit(".", 1)[-1] for name in redis_api.CONSTRUCTORS)
         | redis_api.CLOSE_METHODS
     )
-    outcomes = _summarise_many(jobs, keep_roots, keep_names)
-
-    summaries: list[ModuleSummary] = []
-    aliases: dict[str, str] = {}
+    # Module aliases come from the file names alone (every file, parsed or not): both ways of
+    # running the analysis see the same namespace.
+    module_set = {job.module for job in jobs}
     alias_owners: dict[str, set[str]] = {}
-    parse_failures: list[_Outcome] = []
-    for outcome in outcomes:
-        job = outcome.job
-        result.files_in_project += 1
-        if job.reported:
-            result.files_reported += 1
-            result.reported_paths.append(job.display)
-        if outcome.error is not None:
-            if job.reported:
-                result.errors.append(FileError(job.display, outcome.error))
-            continue
-        if outcome.parse_failure is not None:
-            if job.reported:
-                parse_failures.append(outcome)
-            continue
-        assert outcome.summary is not None
-        summaries.append(outcome.summary)
+    for job in jobs:
         for alias in job.aliases:
             alias_owners.setdefault(alias, set()).add(job.module)
-    module_set = {summary.name for summary in summaries}
     # An alias must never shadow a library: app/core/redis.py is not `import redis`.
     reserved = knowledge.packages | set(redis_api.PACKAGES) | _STDLIB
+    aliases: dict[str, str] = {}
     for alias, owners in alias_owners.items():
         if len(owners) == 1 and alias not in module_set and alias.split(".")[0] not in reserved:
             aliases[alias] = next(iter(owners))
 
+    cache = Cache.open(discovery.root) if getattr(settings, "cache", False) else None
+    project = _Project(jobs, keep_roots, keep_names, cache, keep_sources)
+    infos = [
+        ModuleInfo(
+            job.module,
+            (job.module, *(a for a in job.aliases if aliases.get(a) == job.module)),
+            job.is_package,
+        )
+        for job in jobs
+    ]
+    demand = Demand(infos, project.facts, [job.reported for job in jobs], TextIndex(project.datas))
+    needed = set(range(len(jobs))) if full else _needed(project, demand)
+    # Syntax errors are reported where the analysis looks (the candidates) and in files named on
+    # the command line (pre-commit's changed files): a file that cannot touch Redis is not
+    # parsed at all, so a syntax error there is other tools' business.
+    checked = demand.candidates | {i for i, job in enumerate(jobs) if job.explicit and job.reported}
+    project.summarise(needed | checked)
+    if cache is not None:
+        cache.close()
+
+    summaries: list[ModuleSummary] = []
+    for index in sorted(needed):
+        outcome = project.outcomes.get(index)
+        if outcome is not None and outcome.summary is not None:
+            summaries.append(outcome.summary)
     model = ProjectModel(summaries, aliases)
     requests = RequestAnalysis(model, knowledge)
     objects = RedisObjects(model, requests)
@@ -212,61 +420,83 @@ def lint(
         pattern: (pathspec.GitIgnoreSpec.from_lines([pattern]), codes)
         for pattern, codes in settings.per_file_ignores.items()
     }
+    known_codes = frozenset(rule.code for rule in ALL_RULES)
 
-    sources = {o.job.display: o.source for o in outcomes if o.source is not None}
-    if keep_sources:
-        result.sources.update(sources)
-    for outcome in parse_failures:
-        failure = outcome.parse_failure
-        assert failure is not None
-        if failure.newer_syntax:
-            version = f"{sys.version_info.major}.{sys.version_info.minor}"
-            result.warnings.append(
-                FileError(
-                    outcome.job.display,
-                    f"uses syntax newer than Python {version}, which runs redispool-lint: not "
-                    "analysed (run redispool-lint with a newer Python)",
+    for index, job in enumerate(jobs):
+        result.files_in_project += 1
+        if not job.reported:
+            continue
+        result.files_reported += 1
+        result.reported_paths.append(job.display)
+        error = project.decode_error(index)
+        if error is not None:
+            result.errors.append(FileError(job.display, error))
+            continue
+        findings: list[Finding] = []
+        outcome = project.outcomes.get(index)
+        candidate = index in demand.candidates
+        if index in checked and outcome is not None and outcome.parse_failure is not None:
+            failure = outcome.parse_failure
+            if failure.newer_syntax:
+                version = f"{sys.version_info.major}.{sys.version_info.minor}"
+                result.warnings.append(
+                    FileError(
+                        job.display,
+                        f"uses syntax newer than Python {version}, which runs redispool-lint: "
+                        "not analysed (run redispool-lint with a newer Python)",
+                    )
                 )
-            )
+                continue
+            if "RPL999" in selected:
+                result.findings.append(
+                    Finding(
+                        code="RPL999",
+                        message=f"cannot parse: {failure.message}",
+                        path=job.display,
+                        start=Position(failure.row, failure.column + 1),
+                        end=Position(failure.row, failure.column + 1),
+                        noqa_row=failure.row,
+                    )
+                )
+                source = project.source(index)
+                if source is not None:
+                    result.sources[job.display] = source
             continue
-        finding = Finding(
-            code="RPL999",
-            message=f"cannot parse: {failure.message}",
-            path=outcome.job.display,
-            start=Position(failure.row, failure.column + 1),
-            end=Position(failure.row, failure.column + 1),
-            noqa_row=failure.row,
-        )
-        if "RPL999" in selected:
-            result.findings.append(finding)
-            if outcome.source is not None:
-                result.sources[outcome.job.display] = outcome.source
-
-    for outcome in outcomes:
-        summary = outcome.summary
-        if summary is None or not outcome.job.reported:
-            continue
-        context = RuleContext(summary, model, requests, objects)
-        findings = [finding for rule in rules for finding in rule.check(context)]
-        source = sources.get(summary.path)
-        ignored = _ignored_codes(per_file_ignores, outcome.job.path, discovery.root)
+        if candidate and outcome is not None and outcome.summary is not None:
+            context = RuleContext(outcome.summary, model, requests, objects)
+            findings = [finding for rule in rules for finding in rule.check(context)]
+        ignored = _ignored_codes(per_file_ignores, job.path, discovery.root)
         if ignored:
             findings = [f for f in findings if not any(f.code.startswith(c) for c in ignored)]
-        if source is not None and not settings.ignore_noqa:
+        facts = project.facts[index]
+        needs_text = bool(findings) or (facts is not None and facts.noqa)
+        source = project.source(index) if needs_text else None
+        if source is not None and not settings.ignore_noqa and facts is not None and facts.noqa:
             suppressions = noqa.scan(source.text)
             findings = noqa.apply(
                 findings,
                 suppressions,
                 line_of={row: source.line(row) for row in suppressions.directives},
                 report_unused="RPL100" in selected and "RPL100" not in ignored,
-                known_codes=frozenset(rule.code for rule in ALL_RULES),
+                known_codes=known_codes,
                 selected=selected,
-                path=summary.path,
+                path=job.display,
             )
         if findings and source is not None:
-            result.sources[summary.path] = source
+            result.sources[job.display] = source
         result.findings += findings
+    if keep_sources:
+        for index, job in enumerate(jobs):
+            source = project.source(index)
+            if source is not None:
+                result.sources.setdefault(job.display, source)
     result.findings.sort(key=lambda f: f.sort_key)
+    if plan_fixes:  # --fix / --diff: attach rewrites (imports LibCST; needs keep_sources)
+        from .fix.planner import attach_fixes
+
+        result.findings = attach_fixes(
+            result.findings, result.sources, model, requests, objects, settings
+        )
     return result
 
 
@@ -280,6 +510,7 @@ def _job(file: ProjectFile, root: Path, data: bytes | None, keep_source: bool) -
         aliases=tuple(aliases),
         is_package=is_package,
         is_test=is_test_file(root, file.path),
+        explicit=file.explicit,
         data=data,
         keep_source=keep_source,
     )

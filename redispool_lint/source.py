@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 import codecs
 import io
+import os
+import stat
 import sys
 import tokenize
 from dataclasses import dataclass, field
@@ -71,21 +73,64 @@ def newline_of(text: str) -> str:
     return "\r\n" if index > 0 and text[index - 1] == "\r" else "\n"
 
 
-def read_source(path: Path, display: str) -> SourceFile:
-    """Read one file; raises SourceError with a user-facing message."""
+#: A file larger than this is not source code anyone wrote (generated data, a dump): its syntax
+#: tree would cost gigabytes. It is still read and text-tested; it is parsed only if it must be,
+#: and then refused with a message.
+MAX_PARSE_SIZE = 16 * 1024 * 1024
+
+
+def check_parse_size(data: bytes) -> None:
+    if len(data) > MAX_PARSE_SIZE:
+        raise SourceError(
+            f"too large to analyse ({len(data) // (1024 * 1024)} MiB; "
+            f"the limit is {MAX_PARSE_SIZE // (1024 * 1024)} MiB)"
+        )
+
+
+def read_bytes(path: Path) -> bytes:
+    """A file's bytes; raises SourceError with a user-facing message.
+
+    Only regular files are read: a FIFO or a socket named like a Python file would block or fail,
+    and a directory is not a file.
+    """
     try:
-        if path.is_dir():
-            raise SourceError("is a directory, not a file")
-        data = path.read_bytes()
-    except SourceError:
-        raise
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except FileNotFoundError:
         raise SourceError("no such file (deleted, or a dangling link)") from None
     except PermissionError:
         raise SourceError("permission denied") from None
+    except IsADirectoryError:
+        raise SourceError("is a directory, not a file") from None
     except OSError as error:
-        raise SourceError(f"cannot read: {error.strerror or error}") from None
-    return source_from_bytes(path, display, data)
+        raise SourceError(_os_message(error)) from None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise SourceError("is a directory, not a file")
+        if not stat.S_ISREG(info.st_mode):
+            raise SourceError("not a regular file (a FIFO, socket or device)")
+        chunks: list[bytes] = []
+        while True:
+            chunk = os.read(fd, max(info.st_size + 1, 65536))
+            if not chunk:
+                break
+            chunks.append(chunk)
+        return b"".join(chunks)
+    except OSError as error:
+        raise SourceError(_os_message(error)) from None
+    finally:
+        os.close(fd)
+
+
+def _os_message(error: OSError) -> str:
+    if isinstance(error, PermissionError):
+        return "permission denied"
+    return f"cannot read: {error.strerror or error}"
+
+
+def read_source(path: Path, display: str) -> SourceFile:
+    """Read one file; raises SourceError with a user-facing message."""
+    return source_from_bytes(path, display, read_bytes(path))
 
 
 def source_from_bytes(path: Path, display: str, data: bytes) -> SourceFile:

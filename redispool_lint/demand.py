@@ -1,0 +1,308 @@
+"""Which files the analysis needs: decided from text first, then from module summaries.
+
+Most files of a repository cannot matter to a Redis linter. This module decides, without parsing,
+which files *can* hold a finding (``candidates``) and, from there, which other files the project
+model needs to answer the rules' questions about them exactly as the full analysis would:
+
+* **Redis-reachable** files: a file that names a Redis-family package (``redis``, ``valkey``,
+  ``aioredis``) as a word, and every file that may import one of those, transitively. A name
+  can only resolve to a Redis constructor through such a chain of imports.
+* **Callers**: whether a function runs per request is decided by the modules that can reference
+  it (they call it, register it as a route, name it in ``Depends``). A module can only reference
+  another by writing its name (``from app import deps``; ``deps.get_redis``) or by a relative
+  import of one of its own ancestor packages, so "may reference" is a word test on the text,
+  and the callers are the closure of that test backwards.
+* **Resolution**: the modules whose names the needed modules' summaries refer to (imports,
+  re-exports, base classes), forwards, exactly, from the summaries.
+* **Shared state**: app state attributes (``app.state.NAME``) and module variables that the
+  needed summaries use: every file that mentions ``NAME`` may store or close them.
+
+Every test here errs on the side of including a file: a word in a comment or a string counts.
+``tests/test_demand_equivalence.py`` checks that the findings equal the full analysis's.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from .project.summary import ModuleSummary
+
+#: Word tests work on bytes: source encodings are ASCII-compatible (PEP 263), so an ASCII word
+#: is found in the raw file whatever its encoding.
+_WORD = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
+_REDIS_WORDS = (b"redis", b"valkey", b"aioredis")
+#: ``.state`` as an attribute, whitespace, line continuations and comments allowed around the dot.
+_STATE_ATTRIBUTE = re.compile(rb"\.(?:\s|\\|#[^\n]*)*state\b")
+#: A ``.state.NAME`` segment of a dotted reference.
+_STATE_NAME = re.compile(r"\.state\.(\w+)")
+
+
+def has_word(data: bytes, word: bytes) -> bool:
+    """True when ``word`` occurs in ``data`` not as part of a longer identifier."""
+    start = data.find(word)
+    size = len(word)
+    while start != -1:
+        before = data[start - 1 : start] if start else b""
+        after = data[start + size : start + size + 1]
+        if not _is_word_byte(before) and not _is_word_byte(after):
+            return True
+        start = data.find(word, start + 1)
+    return False
+
+
+def _is_word_byte(byte: bytes) -> bool:
+    # A non-ASCII byte may be part of an identifier: treat it as a word character, so that a
+    # word next to it does not count (a miss here is harmless: only ASCII names are searched,
+    # and an identifier that merely contains one is not that name).
+    return bool(byte) and (byte.isalnum() or byte == b"_" or byte[0] >= 0x80)
+
+
+def mentions_redis(data: bytes) -> bool:
+    """The sound text test: does the file name a Redis-family package?"""
+    return any(has_word(data, word) for word in _REDIS_WORDS if word in data)
+
+
+def mentions_state_attribute(data: bytes) -> bool:
+    return b"state" in data and _STATE_ATTRIBUTE.search(data) is not None
+
+
+@dataclass(frozen=True)
+class FileFacts:
+    """What the text of one file says, before any parsing."""
+
+    redis: bool
+    state: bool
+    #: ``global`` statements: a per-request function may store a local in a module variable.
+    global_: bool
+    noqa: bool
+
+    @classmethod
+    def of(cls, data: bytes) -> FileFacts:
+        return cls(
+            redis=mentions_redis(data),
+            state=mentions_state_attribute(data),
+            global_=b"global" in data and has_word(data, b"global"),
+            noqa=b"noqa" in data or b"NOQA" in data or _has_noqa_any_case(data),
+        )
+
+    def as_tuple(self) -> tuple[bool, bool, bool, bool]:
+        return (self.redis, self.state, self.global_, self.noqa)
+
+
+def _has_noqa_any_case(data: bytes) -> bool:
+    return b"noqa" in data.lower()
+
+
+@dataclass(frozen=True)
+class ModuleInfo:
+    """A file's place in the module namespace (from its path, no parsing)."""
+
+    name: str
+    #: Every name the model may know it by: the canonical name and its effective aliases.
+    names: tuple[str, ...]
+    is_package: bool
+
+    @property
+    def short(self) -> str:
+        return self.name.rsplit(".", 1)[-1]
+
+    @property
+    def root(self) -> str:
+        return self.name.split(".", 1)[0]
+
+
+class TextIndex:
+    """Word lookups over every file's bytes, computed lazily and remembered."""
+
+    def __init__(self, datas: list[bytes | None]) -> None:
+        self.datas = datas
+        self._tokens: dict[int, frozenset[bytes]] = {}
+        self._files_with: dict[str, frozenset[int]] = {}
+
+    def tokens(self, index: int) -> frozenset[bytes]:
+        found = self._tokens.get(index)
+        if found is None:
+            data = self.datas[index]
+            found = frozenset(_WORD.findall(data)) if data is not None else frozenset()
+            self._tokens[index] = found
+        return found
+
+    def mentions(self, index: int, word: str) -> bool:
+        if not word.isascii():
+            return True  # not a word the byte test can find: assume it is there
+        return word.encode() in self.tokens(index)
+
+    def files_with(self, word: str) -> frozenset[int]:
+        """Every file whose text has ``word`` as a word."""
+        found = self._files_with.get(word)
+        if found is None:
+            if not word.isascii():
+                found = frozenset(range(len(self.datas)))
+            else:
+                needle = word.encode()
+                found = frozenset(
+                    index
+                    for index, data in enumerate(self.datas)
+                    if data is not None and needle in data and has_word(data, needle)
+                )
+            self._files_with[word] = found
+        return found
+
+
+class Namespace:
+    """Module names of every project file, for mapping references and words to files."""
+
+    def __init__(self, modules: list[ModuleInfo]) -> None:
+        self.modules = modules
+        self.by_name: dict[str, int] = {}
+        for index, info in enumerate(modules):
+            for name in info.names:
+                self.by_name.setdefault(name, index)
+        self.by_root: dict[str, list[int]] = {}
+        for index, info in enumerate(modules):
+            self.by_root.setdefault(info.root, []).append(index)
+        self.packages: dict[str, list[int]] = {}
+        for index, info in enumerate(modules):
+            parts = info.name.split(".")
+            for end in range(1, len(parts)):
+                self.packages.setdefault(".".join(parts[:end]), []).append(index)
+
+    def ancestors(self, index: int) -> Iterator[int]:
+        """The package modules (``__init__``) above a module."""
+        parts = self.modules[index].name.split(".")
+        for end in range(1, len(parts)):
+            found = self.by_name.get(".".join(parts[:end]))
+            if found is not None and self.modules[found].is_package:
+                yield found
+
+    def referenced(self, ref: str) -> Iterator[int]:
+        """Every module a dotted reference may pass through (each of its prefixes)."""
+        if ref.startswith(("param:", "local:", "dep:")):
+            return
+        segments = [segment.removesuffix("()") for segment in ref.split(".")]
+        for end in range(1, len(segments) + 1):
+            found = self.by_name.get(".".join(segments[:end]))
+            if found is not None:
+                yield found
+
+
+def summary_refs(summary: ModuleSummary) -> Iterator[str]:
+    """Every dotted reference a module summary holds."""
+
+    def expand(value: str | None) -> Iterator[str]:
+        if value is None:
+            return
+        if value.startswith("list:"):
+            yield from (v for v in value[5:].split(",") if v != "?")
+        elif value.startswith("dep:"):
+            yield from value[4:].split("|")
+        elif "|" in value:
+            yield from value.split("|")
+        else:
+            yield value
+
+    yield from summary.imports.values()
+    for value in summary.variables.values():
+        yield from expand(value)
+    for deps in summary.annotated_dependencies.values():
+        for dep in deps:
+            yield from expand(dep)
+    for cls in summary.classes:
+        yield from cls.bases
+    for function in summary.functions:
+        for decorator in function.decorators:
+            yield decorator.callee
+            for arg in decorator.args:
+                yield from expand(arg)
+            for _, value in decorator.keywords:
+                yield from expand(value)
+        for call in (*function.calls, *function.signature_calls):
+            yield call.callee
+            for arg in call.args:
+                yield from expand(arg)
+            for _, value in call.keywords:
+                yield from expand(value)
+            yield from expand(call.assigned_to)
+        for annotation in function.annotations:
+            yield from expand(annotation)
+        for site in function.withs:
+            yield site.expr
+        for value in function.local_types.values():
+            yield from expand(value)
+        for assign in function.assigns:
+            yield assign.target
+            yield from expand(assign.value)
+        for _, value in function.yielded_state:
+            yield from expand(value)
+
+
+def state_names(refs: Iterable[str]) -> set[str]:
+    """App state attributes a module touches: ``request.app.state.redis.get`` -> ``redis``."""
+    return {match.group(1) for ref in refs for match in _STATE_NAME.finditer(ref)}
+
+
+class Demand:
+    """The text-level closures: candidates, and the modules that may reference them."""
+
+    def __init__(
+        self,
+        modules: list[ModuleInfo],
+        facts: list[FileFacts | None],
+        reported: list[bool],
+        text: TextIndex,
+    ) -> None:
+        self.namespace = Namespace(modules)
+        self.modules = modules
+        self.facts = facts
+        self.reported = reported
+        self.text = text
+        self._root_mentions: dict[str, frozenset[int]] = {}
+        self.redis_files = [i for i, f in enumerate(facts) if f is not None and f.redis]
+        #: Every module that may reach a Redis constructor through imports.
+        self.redis_reachable = self.callers(self.redis_files)
+        candidates = set(self.redis_reachable)
+        if self.redis_files:
+            for index, fact in enumerate(facts):
+                if fact is not None and (fact.state or fact.global_):
+                    candidates.add(index)
+        #: Reported files whose findings the rules compute (policy shared by both modes).
+        self.candidates = frozenset(i for i in candidates if reported[i])
+
+    def _mentioning_root(self, root: str) -> frozenset[int]:
+        found = self._root_mentions.get(root)
+        if found is None:
+            found = self.text.files_with(root)
+            self._root_mentions[root] = found
+        return found
+
+    def may_reference(self, target: int) -> Iterator[int]:
+        """Files that may reference module ``target``: they write its name, or are below it."""
+        info = self.modules[target]
+        if info.is_package:
+            yield from self.namespace.packages.get(info.name, ())
+        short = info.short
+        pool: set[int] = set(self.namespace.by_root.get(info.root, ()))
+        for name in info.names:
+            pool |= self._mentioning_root(name.split(".", 1)[0])
+        for index in pool:
+            if index != target and self.text.mentions(index, short):
+                yield index
+
+    def callers(self, seeds: Iterable[int], known: set[int] | None = None) -> set[int]:
+        """The closure of ``may_reference`` backwards from ``seeds``."""
+        found = known if known is not None else set()
+        todo = [s for s in seeds if s not in found]
+        found.update(todo)
+        while todo:
+            current = todo.pop()
+            for index in self.may_reference(current):
+                if index not in found:
+                    found.add(index)
+                    todo.append(index)
+        return found
+
+    def providers(self, word: str, ref_module: int | None = None) -> set[int]:
+        """Files that may store or close a shared object known by ``word``."""
+        return set(self.text.files_with(word))
