@@ -1,0 +1,177 @@
+"""Which application a per-request function belongs to, and that application's lifecycle code.
+
+Pure project-model work (no syntax trees): the app is the FastAPI/Starlette object whose routes
+reach the function, through ``include_router`` chains, in whichever module it lives.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..frameworks.base import Kind
+from ..project.model import ProjectModel
+from ..project.requests import RequestAnalysis
+from ..project.summary import CallSite, FunctionSummary, ModuleSummary
+
+#: Application classes (routers are not applications: they have no lifespan of their own).
+APP_CLASSES: dict[str, str] = {
+    "fastapi.FastAPI": "fastapi",
+    "fastapi.applications.FastAPI": "fastapi",
+    "starlette.applications.Starlette": "starlette",
+}
+
+
+@dataclass
+class App:
+    #: The variable that holds it (``app.main.app``), or ``local:app`` inside a factory.
+    variable: str
+    module: ModuleSummary
+    #: The function whose body constructs it (``<module>`` for a module-level app).
+    owner: FunctionSummary
+    call: CallSite
+    framework: str
+    lifespan: FunctionSummary | None = None
+    #: ``@app.on_event("startup")`` / ``("shutdown")`` functions, in source order.
+    on_startup: list[FunctionSummary] = field(default_factory=list)
+    on_shutdown: list[FunctionSummary] = field(default_factory=list)
+    #: Lifecycle registered in ways the fix does not rewrite (``add_event_handler``,
+    #: ``on_startup=[...]``): creating a lifespan would silently drop them.
+    other_lifecycle: bool = False
+
+    @property
+    def at_module_level(self) -> bool:
+        return self.owner.name == "<module>"
+
+    @property
+    def name(self) -> str:
+        return self.variable.rsplit(".", 1)[-1].removeprefix("local:")
+
+
+class Apps:
+    def __init__(self, model: ProjectModel, requests: RequestAnalysis) -> None:
+        self.model = model
+        self.requests = requests
+        self.apps: list[App] = []
+        self._find()
+
+    def _find(self) -> None:
+        model = self.model
+        for function in model.functions.values():
+            module = model.module_of(function)
+            if module.is_test:
+                continue
+            for call in function.calls:
+                framework = APP_CLASSES.get(model.resolve(call.callee, function.local_types))
+                if framework is None or call.assigned_to is None:
+                    continue
+                app = App(call.assigned_to, module, function, call, framework)
+                lifespan = dict(call.keywords).get("lifespan")
+                if lifespan is not None:
+                    resolved = model.resolve(lifespan, function.local_types)
+                    app.lifespan = model.functions.get(resolved)
+                    if app.lifespan is None:
+                        app.other_lifecycle = True
+                if any(k in ("on_startup", "on_shutdown") for k, _ in call.keywords):
+                    app.other_lifecycle = True
+                self.apps.append(app)
+        for function in model.functions.values():
+            for decorator in function.decorators:
+                receiver, _, method = decorator.callee.rpartition(".")
+                if method != "on_event":
+                    continue
+                registered = self.app_named(receiver)
+                if registered is None:
+                    continue
+                if decorator.first_string == "startup":
+                    registered.on_startup.append(function)
+                elif decorator.first_string == "shutdown":
+                    registered.on_shutdown.append(function)
+            for call in function.calls:
+                receiver, _, method = call.callee.rpartition(".")
+                if method == "add_event_handler":
+                    registered = self.app_named(receiver)
+                    if registered is not None:
+                        registered.other_lifecycle = True
+
+    def app_named(self, reference: str) -> App | None:
+        variable = self.model.variable_of(reference) or reference
+        for app in self.apps:
+            if app.variable == variable:
+                return app
+        return None
+
+    def app_of(self, function: str) -> App | None:
+        """The application whose requests run ``function``."""
+        candidates: list[App] = []
+        for entry_function in self._entries_reaching(function):
+            for receiver in self._receivers(entry_function):
+                app = self._app_through_routers(receiver, set())
+                if app is not None and app not in candidates:
+                    candidates.append(app)
+        if len(candidates) == 1:
+            return candidates[0]
+        if not candidates and len(self.apps) == 1:
+            return self.apps[0]
+        return None
+
+    def _entries_reaching(self, function: str) -> list[str]:
+        entries = [function]
+        for _, reason in self.requests.chain(function):
+            if reason.entry.function not in entries:
+                entries.append(reason.entry.function)
+        return entries
+
+    def _receivers(self, function: str) -> list[str]:
+        summary = self.model.functions.get(function)
+        if summary is None:
+            return []
+        receivers = []
+        for decorator in summary.decorators:
+            receiver = decorator.callee.rpartition(".")[0]
+            if receiver:
+                receivers.append(receiver)
+        return receivers
+
+    def _app_through_routers(self, receiver: str, seen: set[str]) -> App | None:
+        app = self.app_named(receiver)
+        if app is not None:
+            return app
+        variable = self.model.variable_of(receiver)
+        if variable is None or variable in seen:
+            return None
+        seen.add(variable)
+        for function in self.model.functions.values():
+            for call in function.calls:
+                outer, _, method = call.callee.rpartition(".")
+                if method != "include_router" or not call.args or call.args[0] is None:
+                    continue
+                included = self.model.variable_of(call.args[0])
+                if included == variable:
+                    found = self._app_through_routers(outer, seen)
+                    if found is not None:
+                        return found
+        return None
+
+    def is_websocket(self, function: str) -> bool:
+        return any(
+            e.function == function and e.label.startswith("websocket")
+            for e in self.requests.entries
+        )
+
+    def is_entry(self, function: str) -> bool:
+        """A function the framework calls (route, dependency): it may gain a Request parameter."""
+        if any(
+            e.function == function and e.kind in (Kind.ROUTE, Kind.DEPENDENCY)
+            for e in self.requests.entries
+        ):
+            return True
+        reason = self.requests.per_request.get(function)
+        return reason is not None and reason.relation == "dependency of"
+
+    def called_directly(self, function: str) -> bool:
+        """True when project code calls the function itself (a new parameter would break it)."""
+        for edges in self.requests.edges.values():
+            for edge in edges:
+                if edge.callee == function and edge.relation == "called by":
+                    return True
+        return False

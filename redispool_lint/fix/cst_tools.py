@@ -1,0 +1,496 @@
+"""LibCST plumbing for the fix planner: parsed files, node lookup by position, one transformer.
+
+A fix is planned as *operations* on the original syntax tree of each file it touches (replace a
+node, remove a statement, insert statements before or after one, add an import). ``render``
+applies them in one LibCST pass, so everything the operations do not touch keeps its exact text,
+then turns the old and new text into line-range ``Edit`` objects: the fix loop, ``--diff`` and
+the JSON output only ever see plain edits.
+"""
+
+from __future__ import annotations
+
+import difflib
+import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Union
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider
+
+from ..diagnostics import Edit, Position
+from ..source import SourceFile
+
+NodeResult = Union[cst.CSTNode, cst.RemovalSentinel, cst.FlattenSentinel[cst.CSTNode]]
+Replace = Callable[[cst.CSTNode], NodeResult]
+
+
+class CannotFix(Exception):
+    """The planner met a shape it does not rewrite; the message says why (for notes and docs)."""
+
+
+class ParsedFile:
+    """One source file parsed with LibCST, with positions and parents of its original nodes."""
+
+    def __init__(self, source: SourceFile) -> None:
+        self.source = source
+        self.module = cst.parse_module(source.text)
+        wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
+        self.positions = wrapper.resolve(PositionProvider)
+        self.parents = wrapper.resolve(ParentNodeProvider)
+        self._names: set[str] | None = None
+        #: Top-level packages of the project (for placing imports in the right section).
+        self.first_party: frozenset[str] = frozenset()
+
+    def find(self, kind: type[cst.CSTNode], row: int, column: int) -> cst.CSTNode | None:
+        """The outermost node of ``kind`` starting at (1-based row, 0-based column)."""
+        found: cst.CSTNode | None = None
+        for node, where in self.positions.items():
+            if (
+                isinstance(node, kind)
+                and where.start.line == row
+                and where.start.column == column
+                and (found is None or self._contains(node, found))
+            ):
+                found = node
+        return found
+
+    def _contains(self, outer: cst.CSTNode, inner: cst.CSTNode) -> bool:
+        a, b = self.positions[outer], self.positions[inner]
+        return (a.start.line, a.start.column) <= (b.start.line, b.start.column) and (
+            a.end.line,
+            a.end.column,
+        ) >= (b.end.line, b.end.column)
+
+    def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
+        return self.parents.get(node)
+
+    def ancestors(self, node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+        current = self.parents.get(node)
+        while current is not None:
+            yield current
+            current = self.parents.get(current)
+
+    def statement_of(self, node: cst.CSTNode) -> cst.BaseStatement | None:
+        """The statement (simple line or compound) that contains a node."""
+        for ancestor in [node, *self.ancestors(node)]:
+            if isinstance(ancestor, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+                return ancestor
+        return None
+
+    def function_of(self, node: cst.CSTNode) -> cst.FunctionDef | None:
+        for ancestor in self.ancestors(node):
+            if isinstance(ancestor, cst.FunctionDef):
+                return ancestor
+        return None
+
+    def function_at(self, row: int) -> cst.FunctionDef | None:
+        for node, where in self.positions.items():
+            if isinstance(node, cst.FunctionDef) and where.start.line == row:
+                return node
+        return None
+
+    @property
+    def names(self) -> set[str]:
+        """Every identifier the module uses anywhere: a new name must avoid all of them."""
+        if self._names is None:
+            self._names = names_in(self.module)
+        return self._names
+
+    def code(self, node: cst.CSTNode) -> str:
+        return self.module.code_for_node(node)
+
+    def statement(self, code: str) -> cst.BaseStatement:
+        return cst.parse_statement(code, config=self.module.config_for_parsing)
+
+
+def names_in(node: cst.CSTNode) -> set[str]:
+    found: set[str] = set()
+
+    class _Names(cst.CSTVisitor):
+        def visit_Name(self, name: cst.Name) -> None:
+            found.add(name.value)
+
+    node.visit(_Names())
+    return found
+
+
+def free_name(preferred: str, taken: Iterable[str]) -> str:
+    """``preferred`` unless taken, else ``preferred_2``, ``preferred_3``..."""
+    used = set(taken)
+    if preferred not in used:
+        return preferred
+    index = 2
+    while f"{preferred}_{index}" in used:
+        index += 1
+    return f"{preferred}_{index}"
+
+
+def dotted_name(node: cst.CSTNode) -> str | None:
+    """``a.b.c`` for a Name/Attribute chain, else None."""
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        base = dotted_name(node.value)
+        return f"{base}.{node.attr.value}" if base is not None else None
+    return None
+
+
+# ----- operations ---------------------------------------------------------------------------
+
+
+@dataclass
+class FileOps:
+    """What one fix does to one file, keyed by *original* nodes of its ParsedFile."""
+
+    parsed: ParsedFile
+    replace: dict[cst.CSTNode, list[Replace]] = field(default_factory=dict)
+    before: dict[cst.CSTNode, list[cst.BaseStatement]] = field(default_factory=dict)
+    after: dict[cst.CSTNode, list[cst.BaseStatement]] = field(default_factory=dict)
+    #: Imports the rewrite needs (see ``ImportSpec``).
+    imports: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def on(self, node: cst.CSTNode, change: Replace) -> None:
+        self.replace.setdefault(node, []).append(change)
+
+    def remove(self, node: cst.CSTNode) -> None:
+        self.on(node, lambda _: cst.RemovalSentinel.REMOVE)
+
+    def merge(self, other: FileOps) -> None:
+        for node, changes in other.replace.items():
+            for change in changes:
+                if change not in self.replace.get(node, []):
+                    self.on(node, change)
+        for mine, theirs in ((self.before, other.before), (self.after, other.after)):
+            for node, statements in theirs.items():
+                present = mine.setdefault(node, [])
+                present += [s for s in statements if not any(s is p for p in present)]
+        for item in other.imports:
+            if item not in self.imports:
+                self.imports.append(item)
+
+
+class _Apply(cst.CSTTransformer):
+    def __init__(self, ops: FileOps) -> None:
+        super().__init__()
+        self.ops = ops
+
+    def on_leave(  # type: ignore[override]
+        self, original_node: cst.CSTNode, updated_node: cst.CSTNode
+    ) -> cst.CSTNode | cst.RemovalSentinel | cst.FlattenSentinel[cst.CSTNode]:
+        result: NodeResult = updated_node
+        for change in self.ops.replace.get(original_node, ()):
+            if not isinstance(result, cst.CSTNode):
+                break
+            result = change(result)
+        # A block we emptied gets a ``pass``; a ``finally`` is left empty for its ``try`` to unwrap.
+        if (
+            isinstance(result, cst.IndentedBlock)
+            and not result.body
+            and not isinstance(self.ops.parsed.parent(original_node), cst.Finally)
+        ):
+            result = result.with_changes(body=[cst.SimpleStatementLine([cst.Pass()])])
+        if isinstance(result, cst.Try):
+            result = _unwrap_try(result)
+        before = self.ops.before.get(original_node, [])
+        after = self.ops.after.get(original_node, [])
+        if not before and not after:
+            return result
+        middle: list[cst.CSTNode] = []
+        if isinstance(result, cst.FlattenSentinel):
+            middle = list(result.nodes)
+        elif isinstance(result, cst.CSTNode):
+            middle = [result]
+        return cst.FlattenSentinel([*before, *middle, *after])
+
+
+def _unwrap_try(node: cst.Try) -> NodeResult:
+    """``try: BODY finally: <emptied>`` -> BODY; with ``except`` clauses, drop the finally."""
+    final = node.finalbody
+    if final is None or not isinstance(final.body, cst.IndentedBlock) or final.body.body:
+        return node
+    if node.handlers:
+        return node.with_changes(finalbody=None)
+    statements = list(node.body.body) if isinstance(node.body, cst.IndentedBlock) else []
+    if not statements:
+        return cst.SimpleStatementLine([cst.Pass()], leading_lines=node.leading_lines)
+    first = statements[0]
+    if isinstance(first, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+        statements[0] = first.with_changes(
+            leading_lines=[*node.leading_lines, *first.leading_lines]
+        )
+    return cst.FlattenSentinel(statements)
+
+
+def render(ops: FileOps) -> str:
+    """The file's new text: the operations applied, then the imports they need added."""
+    module = ops.parsed.module.visit(_Apply(ops))
+    for spec in ops.imports:
+        module = add_import(module, spec, ops.parsed.first_party)
+    return module.code
+
+
+def tidy_imports(old: str, new: str) -> str:
+    """``new`` without the ``from`` imports that ``old`` used and ``new`` no longer does.
+
+    Run once on the final text of each fixed file: one fix alone cannot know whether another
+    fix of the same file still uses a name.
+    """
+    try:
+        return drop_unused_imports(cst.parse_module(old), cst.parse_module(new)).code
+    except cst.ParserSyntaxError:
+        return new
+
+
+def _reference_counts(module: cst.Module) -> dict[str, int]:
+    counts: dict[str, int] = {}
+
+    class _Count(cst.CSTVisitor):
+        def visit_Import(self, _: cst.Import) -> bool:
+            return False
+
+        def visit_ImportFrom(self, _: cst.ImportFrom) -> bool:
+            return False
+
+        def visit_Name(self, name: cst.Name) -> None:
+            counts[name.value] = counts.get(name.value, 0) + 1
+
+    module.visit(_Count())
+    return counts
+
+
+def drop_unused_imports(original: cst.Module, module: cst.Module) -> cst.Module:
+    """Remove top-level ``from x import y`` names the rewrite made unused."""
+    before, after = _reference_counts(original), _reference_counts(module)
+    gone = {name for name, count in before.items() if count and not after.get(name)}
+    if not gone:
+        return module
+    body: list[cst.BaseStatement] = []
+    for statement in module.body:
+        small = (
+            statement.body[0]
+            if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1
+            else None
+        )
+        if isinstance(small, cst.Import):
+            kept_plain = [
+                alias
+                for alias in small.names
+                if (
+                    dotted_name(alias.asname.name)
+                    if alias.asname
+                    else (dotted_name(alias.name) or "").split(".", 1)[0]
+                )
+                not in gone
+            ]
+            if len(kept_plain) == len(small.names):
+                body.append(statement)
+            elif kept_plain:
+                kept_plain[-1] = kept_plain[-1].with_changes(comma=small.names[-1].comma)
+                body.append(statement.with_changes(body=[small.with_changes(names=kept_plain)]))
+            continue
+        if not isinstance(small, cst.ImportFrom) or isinstance(small.names, cst.ImportStar):
+            body.append(statement)
+            continue
+        kept = [
+            alias
+            for alias in small.names
+            if (dotted_name(alias.asname.name) if alias.asname else dotted_name(alias.name))
+            not in gone
+        ]
+        if len(kept) == len(small.names):
+            body.append(statement)
+        elif kept:
+            last_comma = small.names[-1].comma
+            kept[-1] = kept[-1].with_changes(comma=last_comma)
+            body.append(statement.with_changes(body=[small.with_changes(names=kept)]))
+    return module.with_changes(body=body)
+
+
+def text_edits(path: str, old: str, new: str) -> list[Edit]:
+    """Line-range edits turning ``old`` into ``new`` (small, readable hunks)."""
+    before = old.splitlines(keepends=True)
+    after = new.splitlines(keepends=True)
+    matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
+    edits: list[Edit] = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        edits.append(Edit(path, Position(i1 + 1, 1), Position(i2 + 1, 1), "".join(after[j1:j2])))
+    return edits
+
+
+# ----- imports ------------------------------------------------------------------------------
+
+_STDLIB: frozenset[str] = frozenset(
+    getattr(sys, "stdlib_module_names", ())
+    or {"contextlib", "typing", "asyncio", "os", "sys", "functools", "collections"}
+)
+
+
+def _top_module(statement: cst.BaseStatement) -> str | None:
+    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+        return None
+    small = statement.body[0]
+    if isinstance(small, cst.ImportFrom):
+        if small.relative:
+            return "."
+        return dotted_name(small.module) if small.module is not None else None
+    if isinstance(small, cst.Import):
+        return dotted_name(small.names[0].name)
+    return None
+
+
+def _section(module: str, first_party: frozenset[str]) -> int:
+    if module == "__future__":
+        return 0
+    if module == ".":
+        return 4
+    root = module.split(".", 1)[0]
+    if root in first_party:
+        return 3
+    return 1 if root in _STDLIB else 2
+
+
+#: ``(module, name, asname)``: ``from module import name [as asname]``, or with ``name`` empty
+#: ``import module [as asname]``; ``asname`` empty when there is none.
+ImportSpec = tuple[str, str, str]
+
+
+def import_code(spec: ImportSpec) -> str:
+    module, name, asname = spec
+    alias = f" as {asname}" if asname else ""
+    return f"from {module} import {name}{alias}" if name else f"import {module}{alias}"
+
+
+def binds(module: cst.Module, spec: ImportSpec) -> bool:
+    """True when a top-level import statement already binds what ``spec`` binds."""
+    wanted = import_code(spec)
+    for statement in module.body:
+        if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+            continue
+        small = statement.body[0]
+        if isinstance(small, cst.Import) and not spec[1]:
+            for alias in small.names:
+                asname = dotted_name(alias.asname.name) if alias.asname else ""
+                if import_code((dotted_name(alias.name) or "", "", asname or "")) == wanted:
+                    return True
+        if (
+            isinstance(small, cst.ImportFrom)
+            and spec[1]
+            and not small.relative
+            and small.module is not None
+            and dotted_name(small.module) == spec[0]
+            and not isinstance(small.names, cst.ImportStar)
+        ):
+            for alias in small.names:
+                asname = dotted_name(alias.asname.name) if alias.asname else ""
+                if (dotted_name(alias.name), asname or "") == (spec[1], spec[2]):
+                    return True
+    return False
+
+
+def add_import(
+    module: cst.Module, spec: ImportSpec, first_party: frozenset[str] = frozenset()
+) -> cst.Module:
+    """Add an import once, in the file's style, next to its imports.
+
+    An existing ``from module import ...`` gains the name (sorted in when the list is);
+    otherwise a new line goes in the section it belongs to (stdlib, third party, first party),
+    sorted in when that section is sorted, or starts that section.
+    """
+    if binds(module, spec):
+        return module
+    module_name, name, asname = spec
+    body = list(module.body)
+    if name and not asname:
+        for index, statement in enumerate(body):
+            if _top_module(statement) != module_name:
+                continue
+            assert isinstance(statement, cst.SimpleStatementLine)
+            small = statement.body[0]
+            if isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
+                body[index] = statement.with_changes(body=[_extend_from(small, name)])
+                return module.with_changes(body=body)
+    new_line = cst.parse_statement(import_code(spec) + "\n", config=module.config_for_parsing)
+    section = _section(module_name, first_party)
+    imports = [(i, m) for i, m in ((i, _top_module(s)) for i, s in enumerate(body)) if m]
+    if not imports:
+        position = _after_docstring(body)
+        body.insert(position, new_line)
+        if position < len(body) - 1:
+            following = body[position + 1]
+            body[position + 1] = following.with_changes(
+                leading_lines=[cst.EmptyLine(), *following.leading_lines]
+            )
+        return module.with_changes(body=body)
+    same = [i for i, m in imports if _section(m, first_party) == section]
+    if same:
+        # isort/ruff order: ``import x`` lines before ``from x import y`` lines, by module.
+        keys = [_sort_key(body[i]) for i in same]
+        mine = (bool(name), module_name)
+        position = same[-1] + 1
+        if keys == sorted(keys):
+            for i, existing in zip(same, keys):
+                if existing > mine:
+                    position = i
+                    break
+        if position == same[0]:
+            first = body[position]
+            new_line = new_line.with_changes(leading_lines=first.leading_lines)
+            body[position] = first.with_changes(leading_lines=[])
+        body.insert(position, new_line)
+        return module.with_changes(body=body)
+    later = [i for i, m in imports if _section(m, first_party) > section]
+    if later:
+        position = later[0]
+        first = body[position]
+        body[position] = first.with_changes(leading_lines=[cst.EmptyLine()])
+        body.insert(position, new_line.with_changes(leading_lines=first.leading_lines))
+        return module.with_changes(body=body)
+    position = imports[-1][0] + 1
+    body.insert(position, new_line.with_changes(leading_lines=[cst.EmptyLine()]))
+    return module.with_changes(body=body)
+
+
+def _sort_key(statement: cst.BaseStatement) -> tuple[bool, str]:
+    small = statement.body[0] if isinstance(statement, cst.SimpleStatementLine) else None
+    return isinstance(small, cst.ImportFrom), _top_module(statement) or ""
+
+
+def _after_docstring(body: Sequence[cst.BaseStatement]) -> int:
+    if body and isinstance(body[0], cst.SimpleStatementLine):
+        small = body[0].body[0]
+        if isinstance(small, cst.Expr) and isinstance(small.value, cst.SimpleString):
+            return 1
+    return 0
+
+
+def _extend_from(node: cst.ImportFrom, name: str) -> cst.ImportFrom:
+    assert not isinstance(node.names, cst.ImportStar)
+    aliases = list(node.names)
+    new = cst.ImportAlias(name=cst.Name(name))
+    multiline = any(
+        isinstance(a.comma, cst.Comma)
+        and isinstance(a.comma.whitespace_after, cst.ParenthesizedWhitespace)
+        for a in aliases
+    )
+    if multiline:
+        last = aliases[-1]
+        if isinstance(last.comma, cst.Comma):
+            new = new.with_changes(comma=last.comma)
+        else:
+            comma = aliases[-2].comma if len(aliases) > 1 else cst.Comma()
+            aliases[-1] = last.with_changes(comma=comma)
+        return node.with_changes(names=[*aliases, new])
+    trailing = isinstance(aliases[-1].comma, cst.Comma)
+    names = [dotted_name(a.name) or "" for a in aliases]
+    position = len(aliases)
+    if names == sorted(names):
+        position = next((i for i, n in enumerate(names) if n > name), len(aliases))
+    aliases.insert(position, new)
+    comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+    rebuilt = [a.with_changes(comma=comma) for a in aliases[:-1]]
+    last_comma = cst.Comma() if trailing else cst.MaybeSentinel.DEFAULT
+    rebuilt.append(aliases[-1].with_changes(comma=last_comma))
+    return node.with_changes(names=rebuilt)
