@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import actual_markers, lint_folder
+from redispool_lint.rules import ALL_RULES, Rule
+
+from .helpers import actual_markers, lint_folder, write_files
 from .output_helpers import PROJECTS, copy_project, run_cli
 
 ADDED = re.compile(r"Added (\d+) noqa directives? to (\d+) file")
@@ -191,3 +193,24 @@ def test_add_noqa_refuses_to_mix_with_fix(project: Path) -> None:
     assert run.exit_code == 2
     assert "--add-noqa cannot be combined" in run.stderr
     assert (project / "app.py").read_text(encoding="utf-8") == HANDLERS
+
+
+@pytest.mark.parametrize("rule", ALL_RULES, ids=lambda r: r.code)
+def test_every_rule_example_can_be_adopted(rule: type[Rule], project: Path) -> None:
+    """Each rule's own Example (its real trigger), with every rule enabled: one command, clean."""
+    write_files(project, rule.example)
+    args = ["--extend-select", rule.code]
+    before = run_cli(["--format", "concise", *args, "."], project)
+    assert before.exit_code == 1
+    run = run_cli(["--add-noqa", *args, "."], project)
+    if rule.code == "RPL999":
+        # A file that does not parse has no lines to comment: said, not silently skipped.
+        assert run.exit_code == 1 and "not suppressible" in run.stderr
+        return
+    assert run.exit_code == 0, run.stderr
+    assert _added(run.stderr)[0] >= 1
+    after = run_cli([*args, "."], project)
+    assert after.exit_code == 0, after.stdout
+    if rule.code != "RPL100":  # with suppressions ignored there are no unused ones to report
+        shown = run_cli(["--ignore-noqa", "--format", "concise", *args, "."], project)
+        assert shown.stdout == before.stdout

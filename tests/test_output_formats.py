@@ -438,3 +438,45 @@ def test_format_errors_are_usage_errors(project: Path) -> None:
     assert run.exit_code == 2
     assert "only one format can go to the terminal" in run.stderr
     assert run_cli(["--format", "sarif=", "."], project).exit_code == 2
+
+
+def test_sarif_fix_spanning_files(project: Path) -> None:
+    """A fix that also edits the module holding the lifespan: one artifactChange per file."""
+    from redispool_lint.diagnostics import Applicability, Edit, Fix
+
+    (project / "app").mkdir()
+    (project / "app" / "main.py").write_text("async def lifespan(app):\n    yield\n")
+    (project / "app" / "items.py").write_text("client = make()\n")
+    fix = Fix(
+        Applicability.UNSAFE,
+        "Use the lifespan's client",
+        (
+            Edit("app/items.py", Position(1, 10), Position(1, 16), "app.state.redis"),
+            Edit("app/main.py", Position(2, 5), Position(2, 5), "app.state.redis = make()\n    "),
+        ),
+    )
+    finding = Finding("RPL002", "m", "app/items.py", Position(1, 10), Position(1, 16), 1, fix)
+    report = Report(findings=[finding], files=["app/items.py", "app/main.py"], root=project)
+    log = json.loads(FORMATS["sarif"](report, Style(False)))
+    assert not list(_sarif_validator().iter_errors(log))
+    [sarif_fix] = log["runs"][0]["results"][0]["fixes"]
+    assert "unsafe" in sarif_fix["description"]["text"]
+    applied = _apply_sarif_fix(log, sarif_fix)
+    assert applied == {
+        (project / "app" / "items.py").resolve(): "client = app.state.redis\n",
+        (project / "app" / "main.py").resolve(): (
+            "async def lifespan(app):\n    app.state.redis = make()\n    yield\n"
+        ),
+    }
+
+
+def test_github_reports_unreadable_files(project: Path) -> None:
+    (project / "bad.py").write_bytes(b"x = '\xff'\n")
+    run = run_cli(["--format", "github", "."], project)
+    assert run.exit_code == 2
+    [line] = run.stdout.splitlines()
+    parsed = parse_workflow_command(line)
+    assert parsed is not None
+    command, properties, message = parsed
+    assert (command, properties["file"]) == ("error", "bad.py")
+    assert "encoding" in message
