@@ -19,6 +19,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tokenize
 from pathlib import Path
 
 import pytest
@@ -26,9 +27,23 @@ import pytest
 from redispool_lint.config import Settings
 from redispool_lint.fix import FixOutcome, fix_project, write_changes
 
-from .helpers import FIXTURES, actual_markers, expected_markers
+from .helpers import _MARKER, FIXTURES, actual_markers
 
 CASES = sorted(p for p in (FIXTURES / "fix").iterdir() if (p / "before").is_dir())
+
+
+def expected_markers(folder: Path) -> set[tuple[str, int, str]]:
+    """``# error: CODE`` markers, reading each file in its own encoding (PEP 263)."""
+    found: set[tuple[str, int, str]] = set()
+    for path in sorted(folder.rglob("*.py")):
+        with tokenize.open(path) as handle:
+            lines = handle.read().splitlines()
+        for row, line in enumerate(lines, start=1):
+            match = _MARKER.search(line)
+            if match:
+                for code in match.group("codes").replace(" ", "").split(","):
+                    found.add((path.relative_to(folder).as_posix(), row, code))
+    return found
 
 
 def files(folder: Path) -> dict[str, bytes]:

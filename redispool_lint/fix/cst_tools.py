@@ -266,7 +266,16 @@ def drop_unused_imports(original: cst.Module, module: cst.Module) -> cst.Module:
     if not gone:
         return module
     body: list[cst.BaseStatement] = []
+    #: Comments and blank lines of a dropped import, handed on to the next statement.
+    pending: list[cst.EmptyLine] | None = None
     for statement in module.body:
+        if pending is not None:
+            lines = list(getattr(statement, "leading_lines", ()))
+            if not body or (pending and pending[-1].comment is None):
+                while lines and lines[0].comment is None:
+                    lines.pop(0)
+            statement = statement.with_changes(leading_lines=[*pending, *lines])
+            pending = None
         small = (
             statement.body[0]
             if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1
@@ -288,6 +297,8 @@ def drop_unused_imports(original: cst.Module, module: cst.Module) -> cst.Module:
             elif kept_plain:
                 kept_plain[-1] = kept_plain[-1].with_changes(comma=small.names[-1].comma)
                 body.append(statement.with_changes(body=[small.with_changes(names=kept_plain)]))
+            else:
+                pending = list(statement.leading_lines)
             continue
         if not isinstance(small, cst.ImportFrom) or isinstance(small.names, cst.ImportStar):
             body.append(statement)
@@ -304,6 +315,8 @@ def drop_unused_imports(original: cst.Module, module: cst.Module) -> cst.Module:
             last_comma = small.names[-1].comma
             kept[-1] = kept[-1].with_changes(comma=last_comma)
             body.append(statement.with_changes(body=[small.with_changes(names=kept)]))
+        else:
+            pending = list(statement.leading_lines)
     return module.with_changes(body=body)
 
 
