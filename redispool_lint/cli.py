@@ -19,7 +19,7 @@ import click
 from . import __version__
 from .config import ConfigError, Settings, find_config, load_config, validate_codes
 from .engine import LintResult, lint
-from .output import FORMATS, Report, Style, render_statistics
+from .output import FIX_FORMATS, FORMATS, Report, Style, render_statistics
 from .rules import ALL_RULES, RULES_BY_CODE, RULES_BY_NAME
 from .source import SourceFile
 
@@ -245,7 +245,9 @@ def _run(
             write_changes(outcome)
         fixed = outcome.fixed if show_fixes or not diff else {}
     else:
-        result = lint(targets, settings, overrides=overrides)
+        # Formats that carry fixes (json, sarif) need the planned rewrites attached to findings.
+        plan = any(fmt in FIX_FORMATS for fmt, _ in outputs)
+        result = lint(targets, settings, overrides=overrides, keep_sources=plan, plan_fixes=plan)
     report = _report(result, style, unsafe)
     report.errors = [*result.errors, *errors]
     for warning in result.warnings:

@@ -20,4 +20,7 @@ FORMATS: dict[str, Formatter] = {
     "junit": render_junit,
 }
 
-__all__ = ["FORMATS", "Formatter", "Report", "Style", "render_statistics"]
+#: Formats that show fixes in full (their edits): the CLI plans fixes before rendering them.
+FIX_FORMATS = frozenset({"json", "sarif"})
+
+__all__ = ["FIX_FORMATS", "FORMATS", "Formatter", "Report", "Style", "render_statistics"]
