@@ -91,6 +91,19 @@ class ParsedFile:
         return None
 
     @property
+    def plain_imports(self) -> set[str]:
+        """Modules imported whole at top level (``import redis.asyncio``): usable dotted."""
+        found: set[str] = set()
+        for statement in self.module.body:
+            if isinstance(statement, cst.SimpleStatementLine):
+                for small in statement.body:
+                    if isinstance(small, cst.Import):
+                        found.update(
+                            dotted_name(a.name) or "" for a in small.names if a.asname is None
+                        )
+        return found
+
+    @property
     def names(self) -> set[str]:
         """Every identifier the module uses anywhere: a new name must avoid all of them."""
         if self._names is None:

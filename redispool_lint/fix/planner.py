@@ -66,6 +66,9 @@ _REQUEST_CLASS = {
     ("starlette", True): "starlette.websockets.WebSocket",
 }
 _CLOSE_NAMES = frozenset({"aclose", "close", "disconnect"})
+_ITERATOR_TYPES = frozenset(
+    {"Iterator", "AsyncIterator", "Generator", "AsyncGenerator", "Iterable", "AsyncIterable"}
+)
 _CONSTRUCTOR_CODES = frozenset({"RPL001", "RPL002", "RPL004"})
 _BUILTINS = frozenset(dir(builtins))
 #: Modules (not attributes) among the names a moved expression may need: ``import x as y``.
@@ -90,6 +93,14 @@ class ClientSpec:
     options: tuple[str, ...] = ()
     #: The whole constructor call with every name canonical (``own`` clients).
     expr: str = ""
+    #: ``expr`` without its keyword arguments: clients of one base must agree on options.
+    expr_base: str = ""
+
+    @property
+    def base(self) -> tuple[str, ...]:
+        if self.kind == "own":
+            return (self.flavor.value, self.kind, self.expr_base)
+        return (self.flavor.value, self.kind, self.cls, self.pool_kind, self.pool)
 
     def describe(self) -> str:
         if self.kind == "own":
@@ -152,6 +163,8 @@ class Planner:
         self.apps = Apps(model, requests)
         self.modules_by_path = {m.path: m for m in model.modules.values()}
         self._parsed: dict[str, ParsedFile] = {}
+        #: App state attributes already planned this round, per application.
+        self._reserved: dict[int, set[str]] = {}
 
     # ----- entry --------------------------------------------------------------------------
 
@@ -172,17 +185,20 @@ class Planner:
                     fixes[index] = self.fix_close_call(finding)
             except CannotFix as why:
                 reasons[index] = str(why)
-        by_app: dict[int, list[Target]] = {}
+        # One shared client per application and *base* (pool, or URL): clients over different
+        # pools get different attributes; clients of one base that differ in options do not
+        # agree, and are not fixed.
+        groups: dict[tuple[int, tuple[str, ...]], list[Target]] = {}
         for target in targets:
-            by_app.setdefault(id(target.app), []).append(target)
+            groups.setdefault((id(target.app), target.spec.base), []).append(target)
         position = {id(f): i for i, f in enumerate(findings)}
-        for group in by_app.values():
+        for group in groups.values():
             specs = {t.spec for t in group}
             if len(specs) > 1:
                 described = "; ".join(sorted(s.describe() for s in specs))
                 for t in group:
                     reasons[position[id(t.finding)]] = (
-                        "no automatic fix: the per-request clients of this application differ "
+                        "the per-request clients of this application differ in their options "
                         f"({described}); one shared client cannot replace them all"
                     )
                 continue
@@ -192,6 +208,7 @@ class Planner:
                 for t in group:
                     reasons[position[id(t.finding)]] = str(why)
                 continue
+            self._reserved.setdefault(id(plan.app), set()).add(plan.attr)
             for t in group:
                 index = position[id(t.finding)]
                 try:
@@ -294,6 +311,8 @@ class Planner:
             owner, _, short = canonical.rpartition(".")
             if owner == module.name and short not in avoid:
                 return short, []
+            if owner in parsed.plain_imports and owner.split(".", 1)[0] not in avoid:
+                return canonical, []
         canonical = canonicals[0]
         owner, _, short = canonical.rpartition(".")
         taken = parsed.names | avoid
@@ -330,8 +349,7 @@ class Planner:
             node = self.call_node(parsed, call)
             fdef = parsed.function_of(node)
             local = local_names(fdef) if fdef is not None else set()
-            expr, evaluated = self.canonical_expr(node, module, local, function.name)
-            spec = ClientSpec(constructor.flavor, "own", expr=expr)
+            spec, evaluated = self.own_spec(node, module, local, function.name, constructor.flavor)
             if evaluated:
                 unsafe = (
                     f"its arguments ({evaluated}) would be evaluated once at startup instead of "
@@ -378,6 +396,14 @@ class Planner:
             value, _ = self.canonical_expr(arg.value, module, local, function.name)
             found.append(f"{arg.keyword.value}={value}")
         return tuple(sorted(found))
+
+    def own_spec(
+        self, node: cst.Call, module: ModuleSummary, local: set[str], where: str, flavor: Flavor
+    ) -> tuple[ClientSpec, str]:
+        expr, evaluated = self.canonical_expr(node, module, local, where)
+        positional = node.with_changes(args=[a for a in node.args if a.keyword is None])
+        base, _ = self.canonical_expr(positional, module, local, where)
+        return ClientSpec(flavor, "own", expr=expr, expr_base=base), evaluated
 
     def canonical_expr(
         self, node: cst.BaseExpression, module: ModuleSummary, local: set[str], where: str
@@ -459,8 +485,7 @@ class Planner:
         if found.ownership is Ownership.OWN_POOL:
             parsed = self.file(module.path)
             node = self.call_node(parsed, call)
-            expr, _ = self.canonical_expr(node, module, set(), function.name)
-            return ClientSpec(constructor.flavor, "own", expr=expr)
+            return self.own_spec(node, module, set(), function.name, constructor.flavor)[0]
         keywords = dict(call.keywords)
         options: tuple[str, ...] = ()
         if found.ownership is Ownership.OWNS_GIVEN_POOL:
@@ -479,13 +504,17 @@ class Planner:
             options=options,
         )
 
-    def free_attribute(self, style: str, extra_taken: Iterable[str] = ()) -> str:
-        taken = set(self.objects.state) | set(extra_taken)
+    def free_attribute(self, app: App, spec: ClientSpec, extra_taken: Iterable[str] = ()) -> str:
+        """``redis`` (``client-attribute``) unless app state or the code already use it."""
+        taken = set(self.objects.state) | set(extra_taken) | self._reserved.get(id(app), set())
         pattern = re.compile(r"\.state\.(\w+)")
         for source in self.sources.values():
             taken.update(pattern.findall(source.text))
         preferred = self.settings.client_attribute
-        for candidate in (preferred, f"{preferred}_client"):
+        candidates = [preferred, f"{preferred}_client"]
+        if spec.flavor is Flavor.SYNC:
+            candidates.insert(0, f"sync_{preferred}")
+        for candidate in candidates:
             if candidate not in taken:
                 return candidate
         return free_name(preferred, taken)
@@ -636,14 +665,14 @@ class Planner:
         if style == "dict":
             assert isinstance(yielded, cst.Dict)
             keys = {dict_key(e) for e in yielded.elements}
-            attr = self.free_attribute("dict", {k for k in keys if k})
+            attr = self.free_attribute(app, spec, {k for k in keys if k})
             holder = attr if attr not in parsed.names and attr not in avoid else f"{attr}_client"
             holder = free_name(holder, parsed.names | avoid)
             ops.before[yield_line] = [parsed.statement(f"{holder} = {client}\n")]
             ops.on(yielded, _add_dict_entry(attr, holder))
             client_ref = holder
         else:
-            attr = self.free_attribute("state")
+            attr = self.free_attribute(app, spec)
             ops.before[yield_line] = [parsed.statement(f"{app_param}.state.{attr} = {client}\n")]
             client_ref = f"{app_param}.state.{attr}"
         close = _close_code(spec.flavor, client_ref)
@@ -693,7 +722,7 @@ class Planner:
         app_param = app.name
         avoid = {app_param}
         ops = FileOps(parsed)
-        attr = self.free_attribute("state")
+        attr = self.free_attribute(app, spec)
         if spec.kind == "pool" and spec.pool_kind == "state":
             pool_code = f"{app_param}.state.{spec.pool}"
             self.require_state_set(app, spec.pool)
@@ -1512,6 +1541,13 @@ def _yield_to_return(returns: str | None) -> Replace:
                 body = body[:-1]
         body[-1] = replaced
         changes: dict[str, object] = {"body": node.body.with_changes(body=body)}
+        if node.returns is not None and isinstance(node.returns.annotation, cst.Subscript):
+            # ``-> AsyncIterator[Redis]`` described the generator; the function returns Redis.
+            subscript = node.returns.annotation
+            generic = (_dotted(subscript.value) or "").rsplit(".", 1)[-1]
+            first = subscript.slice[0].slice if subscript.slice else None
+            if generic in _ITERATOR_TYPES and isinstance(first, cst.Index):
+                changes["returns"] = node.returns.with_changes(annotation=first.value)
         if returns is not None and node.returns is None:
             changes["returns"] = cst.Annotation(
                 cst.parse_expression(returns),
