@@ -1,0 +1,128 @@
+"""``--fix`` / ``--diff`` / ``--show-fixes`` end to end through the command line, on golden
+projects of ``tests/fixtures/fix``: exit codes, what is written, and what never is."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from redispool_lint.cli import main
+
+from .helpers import FIXTURES
+
+CASES = FIXTURES / "fix"
+
+
+def project(tmp_path: Path, case: str) -> Path:
+    work = tmp_path / case
+    shutil.copytree(CASES / case / "before", work)
+    (work / "pyproject.toml").write_text("", encoding="utf-8")
+    return work
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*.py"))
+        if "__pycache__" not in p.parts
+    }
+
+
+def run(work: Path, *args: str, stdin: str | None = None) -> tuple[int, str, str]:
+    runner = CliRunner()
+    result = runner.invoke(main, [*args, "--no-cache"], input=stdin, catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def in_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    work = project(tmp_path, "lifespan_pool")
+    monkeypatch.chdir(work)
+    return work
+
+
+def test_diff_then_fix_then_nothing_left(in_project: Path) -> None:
+    before = snapshot(in_project)
+    code, out, _ = run(in_project, ".", "--diff")
+    assert code == 1  # there is a diff
+    assert "+    app.state.redis = aioredis.Redis.from_pool(app.state.pool)" in out
+    assert "-    async with Redis.from_pool(request.app.state.pool) as client:" in out
+    assert "--- a/app/main.py" in out and "+++ b/app/routers/items.py" in out
+    assert snapshot(in_project) == before, "--diff wrote files"
+
+    code, out, _ = run(in_project, ".", "--fix", "--show-fixes")
+    assert code == 0, out  # everything fixed: nothing left to report
+    assert "Fixed:" in out and "app/routers/items.py: RPL001 x2" in out
+    golden = snapshot(CASES / "lifespan_pool" / "after")
+    assert snapshot(in_project) == golden
+
+    code, out, _ = run(in_project, ".", "--fix")
+    assert code == 0
+    assert snapshot(in_project) == golden
+    code, out, _ = run(in_project, ".", "--diff")
+    assert code == 0
+    assert "---" not in out and "+++" not in out
+
+
+def test_exit_non_zero_on_fix(in_project: Path) -> None:
+    code, _, _ = run(in_project, ".", "--fix", "--exit-non-zero-on-fix")
+    assert code == 1
+    code, _, _ = run(in_project, ".", "--fix", "--exit-non-zero-on-fix")
+    assert code == 0  # nothing changed the second time
+
+
+def test_json_carries_the_cross_module_fix(in_project: Path) -> None:
+    code, out, _ = run(in_project, ".", "--format", "json")
+    assert code == 1
+    findings = json.loads(out)
+    assert [f["code"] for f in findings] == ["RPL001", "RPL001"]
+    for finding in findings:
+        fix = finding["fix"]
+        assert fix["applicability"] == "safe"
+        assert "request.app.state.redis" in fix["message"]
+        touched = {edit["filename"] for edit in fix["edits"]}
+        assert touched == {"app/main.py", "app/routers/items.py"}
+
+
+def test_unsafe_fix_needs_unsafe_fixes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    work = project(tmp_path, "unsafe_startup_arguments")
+    monkeypatch.chdir(work)
+    before = snapshot(work)
+    code, out, _ = run(work, ".", "--fix")
+    assert code == 1  # the finding remains
+    assert snapshot(work) == before
+    code, out, _ = run(work, ".", "--fix", "--unsafe-fixes")
+    assert code == 0, out
+    assert snapshot(work) == snapshot(CASES / "unsafe_startup_arguments" / "after")
+
+
+def test_a_fix_that_would_not_parse_is_never_written(
+    in_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import redispool_lint.fix.planner as planner
+
+    real = planner.render
+
+    def broken(ops: planner.FileOps) -> str:
+        return real(ops).replace("app.state.redis =", "app.state.redis = = (", 1)
+
+    monkeypatch.setattr(planner, "render", broken)
+    before = snapshot(in_project)
+    code, out, err = run(in_project, ".", "--fix")
+    assert code == 2
+    assert "does not parse" in out + err
+    assert snapshot(in_project) == before, "a broken fix was written (or half of a fix)"
+
+
+def test_stdin_fixed_code_goes_to_stdout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    work = project(tmp_path, "on_event")
+    monkeypatch.chdir(work)
+    source = (work / "app" / "main.py").read_text(encoding="utf-8")
+    code, out, err = run(work, "-", "--stdin-filename", "app/main.py", "--fix", stdin=source)
+    assert code == 0, err
+    assert out == (CASES / "on_event" / "after" / "app" / "main.py").read_text(encoding="utf-8")
+    assert (work / "app" / "main.py").read_text(encoding="utf-8") == source
