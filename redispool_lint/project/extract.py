@@ -416,8 +416,11 @@ class _Extractor:
     # ----- definitions --------------------------------------------------------------------
 
     def visit_function(self, node: FunctionNode) -> None:
+        decorator_calls_start = len(self.function.calls) if self.function else 0
         for decorator in node.decorator_list:
             self.visit_expr(decorator)
+        # ``@router.get("/", dependencies=[Depends(check)])``: dependencies of this function too.
+        decorator_calls = self.function.calls[decorator_calls_start:] if self.function else []
         class_qualname = self.class_stack[-1] if self.scope.kind == "class" else None
         if class_qualname is not None:
             qualname = f"{class_qualname}.{node.name}"
@@ -477,7 +480,10 @@ class _Extractor:
                     deps = self.annotated_dependencies(arg.annotation)
                     summary.annotations.extend(f"dep:{d}" for d in deps)
         if outer_function is not None:
-            summary.signature_calls = outer_function.calls[signature_calls_start:]
+            summary.signature_calls = [
+                *decorator_calls,
+                *outer_function.calls[signature_calls_start:],
+            ]
             del outer_function.calls[signature_calls_start:]
 
         # The body.

@@ -65,6 +65,11 @@ class RedisObjects:
         self.state: dict[str, Constructor] = {}
         #: Module-level variable -> constructor of what it holds.
         self.globals: dict[str, Constructor] = {}
+        #: Lifespan state (``yield {"redis": client}``): what ``request.state.redis`` reads.
+        self.lifespan_state: dict[str, Constructor] = {}
+        #: Request state attributes that per-request code sets to a long-lived object
+        #: (``request.state.redis = request.app.state.redis`` in a middleware).
+        self.request_aliases: dict[str, LongLived] = {}
         self._collect()
 
     # ----- constructors -------------------------------------------------------------------
@@ -122,6 +127,7 @@ class RedisObjects:
         per_request = self.requests.per_request
         for function in self.model.functions.values():
             if function.qualname in per_request:
+                self._collect_singletons(function)
                 continue
             for assign in function.assigns:
                 constructor = (
@@ -139,15 +145,53 @@ class RedisObjects:
                 made = self.holds(value, function) if value else None
                 if made is not None:
                     self.state[name] = made
+                    self.lifespan_state[name] = made
         for name, value in self.model.variables.items():
             module_code = self.model.functions.get(f"{name.rsplit('.', 1)[0]}.<module>")
             if value is not None and value.endswith("()") and module_code is not None:
                 constructor = self.holds(value, module_code)
                 if constructor is not None:
                     self.globals.setdefault(name, constructor)
+        # Needs the long-lived objects above.
+        for qualname in per_request:
+            handler = self.model.functions.get(qualname)
+            if handler is None:
+                continue
+            for assign in handler.assigns:
+                name = state_name(assign.target)
+                if name is None or assign.value is None or not _is_request_state(assign.target):
+                    continue
+                aliased = self.long_lived(assign.value, handler)
+                if aliased is not None:
+                    self.request_aliases[name] = aliased
 
-    def long_lived(self, ref: str, function: FunctionSummary) -> LongLived | None:
+    def _collect_singletons(self, function: FunctionSummary) -> None:
+        """Per-request code that creates a client only while a global or app state attribute
+        is unset (``if _client is None: _client = from_url(...)``) makes a long-lived one."""
+        for call in function.calls:
+            if not call.guarded or call.assigned_to is None:
+                continue
+            found = self.redis_call(function, call)
+            if found is None:
+                continue
+            name = state_name(call.assigned_to)
+            if name is not None and not _is_request_state(call.assigned_to):
+                self.state.setdefault(name, found.constructor)
+            elif call.assigned_to in self.model.variables:
+                self.globals.setdefault(call.assigned_to, found.constructor)
+
+    def long_lived(self, ref: str, function: FunctionSummary, depth: int = 0) -> LongLived | None:
         """What makes a reference long-lived, or None when it is not (or not a Redis object)."""
+        if ref.endswith("()") and depth < 4:
+            # ``await get_client()``: a project function (not a generator, whose ``with`` would
+            # enter the generator) that returns a long-lived object.
+            factory = self.model.functions.get(self.model.resolve(ref, function.local_types)[:-2])
+            if factory is not None and not factory.is_generator:
+                for result in factory.returns:
+                    found = self.long_lived(result, factory, depth + 1)
+                    if found is not None:
+                        return found
+                return None
         if ref.startswith("local:"):
             # A local that holds app state (``r = app.state.redis`` was already substituted),
             # or one this function also stores in app state or a global.
@@ -158,6 +202,13 @@ class RedisObjects:
                     return LongLived(f"stored in `{assign.target}`", constructor)
             return None
         name = state_name(ref)
+        if name is not None and _is_request_state(ref):
+            # The request's own state: long-lived only when the lifespan yields it, or when
+            # per-request code stores a long-lived object there. App state of the same name is
+            # another object.
+            if name in self.lifespan_state:
+                return LongLived(f"lifespan state `{name}`", self.lifespan_state[name])
+            return self.request_aliases.get(name)
         if name is not None and name in self.state:
             return LongLived(f"app state `{name}`", self.state[name])
         variable = self.model.variable_of(ref)
@@ -167,6 +218,19 @@ class RedisObjects:
 
     def _stored(self, target: str) -> bool:
         return state_name(target) is not None or target in self.model.variables
+
+
+def _is_request_state(ref: str) -> bool:
+    """``request.state.x`` (a request or websocket parameter), not ``request.app.state.x``.
+
+    Handlers reach the application through the request (``request.app``, ``websocket.app``); a
+    bare parameter other than ``app`` whose ``.state`` is read is the request's own state.
+    """
+    match = _STATE.search(ref)
+    if match is None or ".ctx." in match.group(0):
+        return False
+    head = ref[: match.start()]
+    return head.startswith("param:") and "." not in head and head != "param:app"
 
 
 def receiver_of_close(callee: str) -> str | None:

@@ -310,7 +310,48 @@ class RequestAnalysis:
                 for pair in self.model.annotation_dependencies(annotation):
                     callee, _, ref = pair.partition("|")
                     edges += self._dependency_edges(callee, (ref,), ())
+            edges += [Edge(wrapper, "wraps", False) for wrapper in self._wrappers(function)]
             self.edges[function.qualname] = edges
+
+    def _wrappers(self, function: FunctionSummary) -> list[str]:
+        """The functions project decorators put in place of ``function``.
+
+        ``@cached(ttl)`` whose inner ``decorator`` returns ``@wraps(fn) async def wrapper``: the
+        framework runs ``wrapper`` when it runs the decorated handler. Only decorators below the
+        one that registers the function wrap what the framework runs.
+        """
+        if not function.decorators:
+            return []
+        outer = self.model.enclosing_function(function)
+        outer_types = outer.local_types if outer else {}
+        resolved = [
+            self.model.resolve(self.with_param_apps(d.callee, outer), outer_types)
+            for d in function.decorators
+        ]
+        start = 0
+        for index, callee in enumerate(resolved):
+            if callee in self.knowledge.decorators:
+                start = index + 1
+        found: list[str] = []
+        for decorator, callee in zip(function.decorators[start:], resolved[start:]):
+            decorating = [callee]
+            if decorator.is_call:
+                # A decorator factory: the decorators are the functions it returns.
+                factory = self.model.functions.get(callee)
+                types = factory.local_types if factory is not None else {}
+                decorating = [
+                    self.model.resolve(result, types)
+                    for result in (factory.returns if factory is not None else ())
+                ]
+            for qualname in decorating:
+                made = self.model.functions.get(qualname)
+                if made is None:
+                    continue
+                for result in made.returns:
+                    wrapper = self.model.resolve(result, made.local_types)
+                    if wrapper in self.model.functions and wrapper != qualname:
+                        found.append(wrapper)
+        return found
 
     def _dependency_edges(
         self,
