@@ -250,6 +250,53 @@ def test_github_escapes_what_the_runner_would_split_on() -> None:
 
 GITLAB_SEVERITIES = {"info", "minor", "major", "critical", "blocker"}
 
+#: GitLab's Code Quality report (docs.gitlab.com/ee/ci/testing/code_quality.html: required
+#: fields) and the Code Climate issue spec it is a subset of (types, categories).
+GITLAB_SCHEMA: dict[str, Any] = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "required": ["description", "check_name", "fingerprint", "severity", "location"],
+        "properties": {
+            "type": {"const": "issue"},
+            "description": {"type": "string", "minLength": 1},
+            "check_name": {"type": "string", "minLength": 1},
+            "fingerprint": {"type": "string", "minLength": 1},
+            "severity": {"enum": sorted(GITLAB_SEVERITIES)},
+            "categories": {
+                "type": "array",
+                "items": {
+                    "enum": [
+                        "Bug Risk",
+                        "Clarity",
+                        "Compatibility",
+                        "Complexity",
+                        "Duplication",
+                        "Performance",
+                        "Security",
+                        "Style",
+                    ]
+                },
+            },
+            "location": {
+                "type": "object",
+                "required": ["path", "lines"],
+                "properties": {
+                    "path": {"type": "string", "minLength": 1},
+                    "lines": {
+                        "type": "object",
+                        "required": ["begin"],
+                        "properties": {
+                            "begin": {"type": "integer", "minimum": 1},
+                            "end": {"type": "integer", "minimum": 1},
+                        },
+                    },
+                },
+            },
+        },
+    },
+}
+
 
 def _gitlab(folder: Path) -> list[dict[str, Any]]:
     run = run_cli(["--format", "gitlab", "."], folder)
@@ -260,6 +307,7 @@ def _gitlab(folder: Path) -> list[dict[str, Any]]:
 
 def test_gitlab_code_quality_fields(fixture_project: Path) -> None:
     issues = _gitlab(fixture_project)
+    jsonschema.validate(issues, GITLAB_SCHEMA)
     findings = lint_folder(fixture_project).findings
     assert len(issues) == len(findings)
     for issue, finding in zip(issues, findings):
