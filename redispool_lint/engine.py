@@ -60,6 +60,8 @@ class LintResult:
     #: Files linted (reported), and files read for the project model.
     files_reported: int = 0
     files_in_project: int = 0
+    #: Files whose module summary the analysis used or checked (parsed, or from the cache).
+    files_analysed: int = 0
     #: Display paths of the files linted (reported), for formats with one entry per file (JUnit).
     reported_paths: list[str] = field(default_factory=list)
     #: Decoded sources of reported files with findings, for showing lines and applying fixes.
@@ -257,22 +259,30 @@ class _Project:
         return None
 
 
-def _needed(project: _Project, demand: Demand) -> set[int]:
-    """The files the analysis needs for the candidates' findings (see ``demand``)."""
+def _needed(project: _Project, demand: Demand) -> tuple[set[int], set[int]]:
+    """The files the analysis needs, and the reported files that can hold findings.
+
+    See ``demand``: the candidates' callers (text), what the needed summaries refer to
+    (summaries, forwards), and who stores or closes the shared objects they use.
+    """
     namespace = demand.namespace
-    callers = demand.callers(demand.redis_reachable | demand.candidates)
+    candidates = set(demand.candidates)
+    callers = demand.callers(demand.redis_reachable | candidates)
     needed = set(callers)
     words_done: set[str] = set()
+    owners_done: set[int] = set()
     while True:
         project.summarise(needed)
         grown = False
-        # Resolution: whatever the needed summaries refer to, forwards, exactly.
         refs_of: dict[int, list[str]] = {}
+        owners: set[int] = set()
         for index in sorted(needed):
             outcome = project.outcomes.get(index)
             if outcome is None or outcome.summary is None:
                 continue
-            refs = refs_of[index] = list(summary_refs(outcome.summary))
+            summary = outcome.summary
+            refs = refs_of[index] = list(summary_refs(summary))
+            # Resolution: whatever the needed summaries refer to, forwards, exactly.
             for ref in refs:
                 for module in namespace.referenced(ref):
                     for found in (module, *namespace.ancestors(module)):
@@ -283,10 +293,26 @@ def _needed(project: _Project, demand: Demand) -> set[int]:
                 if found not in needed:
                     needed.add(found)
                     grown = True
+            # Another module's variable assigned here (``shared.client = Redis()``): code that
+            # uses that module may close a long-lived client without naming Redis at all.
+            for function in summary.functions:
+                for assign in function.assigns:
+                    modules = list(namespace.referenced(assign.target))
+                    if modules and modules[-1] != index:
+                        owners.add(modules[-1])  # the deepest: the variable's own module
+        new_owners = owners - owners_done
+        owners_done |= owners
+        if new_owners:
+            users = demand.callers(new_owners)
+            for index in users:
+                if demand.reported[index] and index not in candidates:
+                    candidates.add(index)
+            if not users <= callers:
+                demand.callers(users, callers)
         # Shared objects the candidates (and the Redis-reachable code) use: who may store or
         # close them, and who calls those.
         words: set[str] = set()
-        for index in demand.candidates | demand.redis_reachable:
+        for index in candidates | demand.redis_reachable:
             refs = refs_of.get(index, [])
             words |= state_names(refs)
             for ref in refs:
@@ -296,15 +322,14 @@ def _needed(project: _Project, demand: Demand) -> set[int]:
         providers: set[int] = set()
         for word in words:
             providers |= demand.providers(word)
-        new = providers - callers
-        if new:
-            demand.callers(new, callers)
-            for index in callers:
-                if index not in needed:
-                    needed.add(index)
-                    grown = True
+        if not providers <= callers:
+            demand.callers(providers, callers)
+        for index in callers:
+            if index not in needed:
+                needed.add(index)
+                grown = True
         if not grown:
-            return needed
+            return needed, candidates
 
 
 def _variable_words(namespace: Namespace, ref: str) -> set[str]:
@@ -397,7 +422,10 @@ def lint(
         for job in jobs
     ]
     demand = Demand(infos, project.facts, [job.reported for job in jobs], TextIndex(project.datas))
-    needed = set(range(len(jobs))) if full else _needed(project, demand)
+    if full:
+        needed, candidates = set(range(len(jobs))), set(range(len(jobs)))
+    else:
+        needed, candidates = _needed(project, demand)
     # Syntax errors are reported where the analysis looks (the candidates) and in files named on
     # the command line (pre-commit's changed files): a file that cannot touch Redis is not
     # parsed at all, so a syntax error there is other tools' business.
@@ -406,6 +434,7 @@ def lint(
     if cache is not None:
         cache.close()
 
+    result.files_analysed = len(project.outcomes)
     summaries: list[ModuleSummary] = []
     for index in sorted(needed):
         outcome = project.outcomes.get(index)
@@ -434,7 +463,9 @@ def lint(
             continue
         findings: list[Finding] = []
         outcome = project.outcomes.get(index)
-        candidate = index in demand.candidates
+        # The full analysis runs the rules on every file (it checks that the candidates are all
+        # the files that can hold a finding); the demand-driven one on the candidates.
+        candidate = index in candidates
         if index in checked and outcome is not None and outcome.parse_failure is not None:
             failure = outcome.parse_failure
             if failure.newer_syntax:

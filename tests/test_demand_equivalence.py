@@ -1,0 +1,307 @@
+"""The demand-driven analysis finds exactly what the full analysis finds.
+
+``lint(..., full=True)`` parses every file of the project; the default parses only the files the
+candidates' findings depend on (``redispool_lint.demand``). Both must give the same findings, with
+the same messages (the message names the entry point that makes a function per request, so a
+missing caller would show). Compared on every fixture project, on every rule's examples, on each
+fixture linted one file at a time (how pre-commit runs), with unrelated modules added, and on
+generated multi-module projects.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from redispool_lint.config import Settings, find_config, load_config
+from redispool_lint.diagnostics import Finding
+from redispool_lint.engine import lint
+from redispool_lint.rules import ALL_RULES
+
+from .helpers import FIXTURES, write_files
+
+PROJECTS = sorted(p for p in (FIXTURES / "projects").iterdir() if p.is_dir())
+Key = tuple[str, int, int, str, str]
+
+
+def _keys(findings: list[Finding]) -> list[Key]:
+    return sorted((f.path, f.start.row, f.start.column, f.code, f.message) for f in findings)
+
+
+def _settings(folder: Path, **overrides: object) -> Settings:
+    config = find_config(folder)
+    settings = load_config(config) if config and config.parent == folder else Settings()
+    for name, value in overrides.items():
+        setattr(settings, name, value)
+    return settings
+
+
+def assert_same(folder: Path, paths: list[Path] | None = None, **overrides: object) -> list[Key]:
+    settings = _settings(folder, **overrides)
+    targets = paths or [folder]
+    full = lint(targets, settings, root=folder, cwd=folder, full=True)
+    demand = lint(targets, settings, root=folder, cwd=folder, full=False)
+    assert _keys(demand.findings) == _keys(full.findings)
+    assert sorted(map(str, demand.errors)) == sorted(map(str, full.errors))
+    assert demand.files_reported == full.files_reported
+    return _keys(full.findings)
+
+
+@pytest.mark.parametrize("folder", PROJECTS, ids=lambda p: p.name)
+def test_fixture_projects(folder: Path) -> None:
+    assert_same(folder)
+    # The opt-in rule too: it asks a project-wide question (is there a web app?).
+    assert_same(folder, extend_select=["RPL009"])
+
+
+@pytest.mark.parametrize("folder", PROJECTS, ids=lambda p: p.name)
+def test_fixture_projects_one_file_at_a_time(folder: Path) -> None:
+    """pre-commit passes the changed files only; the rest of the project still decides."""
+    for path in sorted(folder.rglob("*.py")):
+        assert_same(folder, [path])
+
+
+@pytest.mark.parametrize("folder", PROJECTS, ids=lambda p: p.name)
+def test_fixture_projects_with_unrelated_modules(folder: Path, tmp_path: Path) -> None:
+    """Modules the analysis skips (and a few it must not skip) change nothing."""
+    copy = tmp_path / folder.name
+    shutil.copytree(folder, copy)
+    noise = copy / "noise"
+    noise.mkdir()
+    (noise / "__init__.py").write_text("", encoding="utf-8")
+    (noise / "maths.py").write_text("def add(a, b):\n    return a + b\n", encoding="utf-8")
+    (noise / "state_user.py").write_text(
+        "def touch(request):\n    request.state.seen = True\n    request.app.state.hits = 1\n",
+        encoding="utf-8",
+    )
+    (noise / "broken.py").write_text("def broken(:\n", encoding="utf-8")
+    findings = assert_same(copy)
+    assert not any("noise" in key[0] for key in findings)
+
+
+@pytest.mark.parametrize("rule", ALL_RULES, ids=lambda r: r.code)
+def test_rule_examples(rule: type, tmp_path: Path) -> None:
+    for name in ("example", "use_instead"):
+        folder = tmp_path / name
+        folder.mkdir()
+        write_files(folder, getattr(rule, name))
+        assert_same(folder, extend_select=[rule.code])
+
+
+# ----- generated projects ---------------------------------------------------------------------
+
+_CREATORS = [
+    "redis.asyncio.Redis.from_pool(request.app.state.pool)",
+    "redis.asyncio.from_url('redis://localhost')",
+    "redis.asyncio.ConnectionPool.from_url('redis://localhost')",
+    "redis.asyncio.Redis(connection_pool=request.app.state.pool)",
+]
+
+
+def _generated_project(folder: Path, seed: int) -> None:
+    """A FastAPI app over several modules: helpers, services, routers, an app, a lifespan.
+
+    The wiring is random: which helper makes which client, who calls whom (directly, through a
+    re-export, through ``Depends``), which router the app includes, what the lifespan stores in
+    app state and what handlers close.
+    """
+    rng = random.Random(seed)
+    app = folder / "svc"
+    (app / "routers").mkdir(parents=True)
+    (app / "__init__.py").write_text("", encoding="utf-8")
+    (app / "routers" / "__init__.py").write_text("", encoding="utf-8")
+    helpers = []
+    for index in range(rng.randint(1, 4)):
+        name = f"helper{index}"
+        creator = rng.choice(_CREATORS)
+        guarded = rng.random() < 0.2
+        body = (
+            f"_client = None\n\ndef {name}(request):\n    global _client\n"
+            f"    if _client is None:\n        _client = {creator}\n    return _client\n"
+            if guarded
+            else f"def {name}(request):\n    return {creator}\n"
+        )
+        module = rng.choice(["clients", "cache", "store"])
+        path = app / f"{module}.py"
+        text = path.read_text(encoding="utf-8") if path.exists() else "import redis.asyncio\n\n"
+        path.write_text(text + "\n" + body, encoding="utf-8")
+        helpers.append((module, name))
+    # A re-export layer, sometimes.
+    reexports = rng.random() < 0.5
+    if reexports:
+        lines = [f"from .{module} import {name}" for module, name in helpers]
+        (app / "api.py").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    # Services that call helpers.
+    services = []
+    for index in range(rng.randint(0, 3)):
+        module, name = rng.choice(helpers)
+        source = "api" if reexports else module
+        text = f"from svc.{source} import {name}\n\n"
+        text += f"class Service{index}:\n    def __init__(self, request):\n"
+        text += f"        self.client = {name}(request)\n"
+        (app / f"service{index}.py").write_text(text, encoding="utf-8")
+        services.append(index)
+    routers = []
+    # The router object may live in a module of its own that names no handler and no Redis:
+    # only following the handlers' imports forwards finds out that it is a FastAPI router.
+    shared_router = rng.random() < 0.5
+    if shared_router:
+        (app / "routing.py").write_text(
+            "from fastapi import APIRouter\n\nrouter = APIRouter()\n", encoding="utf-8"
+        )
+    for index in range(rng.randint(1, 4)):
+        lines = [
+            "from fastapi import APIRouter, Depends, Request",
+            "",
+            "from svc.routing import router" if shared_router else "router = APIRouter()",
+            "",
+        ]
+        module, name = rng.choice(helpers)
+        style = rng.choice(
+            [
+                "call",
+                "depends",
+                "service",
+                "close_state",
+                "close_global",
+                "close_http",
+                "plain",
+            ]
+        )
+        if style == "service" and not services:
+            style = "call"
+        source = "api" if reexports else module
+        if style == "call":
+            lines[0:0] = [f"from svc.{source} import {name}"]
+            body = f"    client = {name}(request)\n    return await client.get('k')\n"
+            params = "request: Request"
+        elif style == "depends":
+            lines[0:0] = [f"from svc.{source} import {name}"]
+            body = "    return await client.get('k')\n"
+            params = f"request: Request, client=Depends({name})"
+        elif style == "service":
+            service = rng.choice(services)
+            lines[0:0] = [f"from svc.service{service} import Service{service}"]
+            body = f"    return Service{service}(request).client\n"
+            params = "request: Request"
+        elif style == "close_state":
+            attribute = rng.choice(["redis", "cache", "pool"])
+            body = f"    await request.app.state.{attribute}.aclose()\n"
+            params = "request: Request"
+        elif style == "close_http":
+            # Stored by a module nothing imports and that never names Redis (boot.py).
+            body = "    await request.state.http.aclose()\n"
+            params = "request: Request"
+        elif style == "close_global":
+            lines[0:0] = ["from svc import shared"]
+            body = "    await shared.client.aclose()\n"
+            params = "request: Request"
+        else:
+            body = "    return {}\n"
+            params = "request: Request"
+        method = rng.choice(["get", "post"])
+        lines += [f"@router.{method}('/r{index}')", f"async def handle{index}({params}):"]
+        (app / "routers" / f"r{index}.py").write_text(
+            "\n".join(lines) + "\n" + body, encoding="utf-8"
+        )
+        routers.append(index)
+    # Routers register their handlers themselves (decorators); the app may not import them at
+    # all (a plugin loader): then only the shared state links the lifespan to the handlers.
+    included = [i for i in routers if rng.random() < 0.8] if rng.random() < 0.6 else []
+    (app / "shared.py").write_text("client = None\n", encoding="utf-8")
+    if rng.random() < 0.8:
+        (app / "boot.py").write_text(
+            rng.choice(
+                [
+                    "def setup(app, make):\n    app.state.http = make()\n",
+                    # lifespan state, read as request.state.http
+                    "async def lifespan(app, make):\n    yield {'http': make()}\n",
+                ]
+            ),
+            encoding="utf-8",
+        )
+    stored = rng.sample(["redis", "cache", "pool"], rng.randint(0, 3))
+    lifespan_lines = []
+    for attribute in stored:
+        if attribute == "pool":
+            lifespan_lines.append(
+                "    app.state.pool = redis.asyncio.ConnectionPool.from_url('redis://x')"
+            )
+        else:
+            lifespan_lines.append(
+                f"    app.state.{attribute} = redis.asyncio.from_url('redis://x')"
+            )
+    if rng.random() < 0.5:
+        lifespan_lines.append("    shared.client = redis.asyncio.from_url('redis://x')")
+    lifespan_lines.append("    yield")
+    for attribute in stored:
+        if rng.random() < 0.7:
+            lifespan_lines.append(f"    await app.state.{attribute}.aclose()")
+    main = textwrap.dedent(
+        """\
+        from contextlib import asynccontextmanager
+
+        import redis.asyncio
+        from fastapi import FastAPI
+
+        from svc import shared
+        {imports}
+
+        @asynccontextmanager
+        async def lifespan(app):
+        {lifespan}
+
+        app = FastAPI(lifespan=lifespan)
+        {includes}
+        """
+    ).format(
+        imports="\n".join(f"from svc.routers import r{i}" for i in included),
+        lifespan="\n".join(lifespan_lines),
+        includes="\n".join(f"app.include_router(r{i}.router)" for i in included),
+    )
+    (app / "main.py").write_text(main, encoding="utf-8")
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_generated_projects(seed: int, tmp_path: Path) -> None:
+    _generated_project(tmp_path, seed)
+    assert_same(tmp_path)
+    # and as pre-commit would lint a router alone
+    for path in sorted((tmp_path / "svc" / "routers").glob("r*.py"))[:2]:
+        assert_same(tmp_path, [path])
+
+
+def test_generated_projects_find_something() -> None:
+    """The generator makes projects with findings, so the comparison above is not vacuous."""
+    found = 0
+    for seed in range(60):
+        folder = Path(__import__("tempfile").mkdtemp())
+        try:
+            _generated_project(folder, seed)
+            found += bool(assert_same(folder))
+        finally:
+            shutil.rmtree(folder)
+    assert found >= 20
+
+
+def test_demand_parses_less(tmp_path: Path) -> None:
+    """The point of it all: files that cannot matter are not parsed (a syntax error there is
+    not even seen), while the full analysis sees them."""
+    _generated_project(tmp_path, 3)
+    noise = tmp_path / "noise"
+    noise.mkdir()
+    for index in range(20):
+        (noise / f"n{index}.py").write_text("def f(:\n", encoding="utf-8")
+    settings = Settings(select=["RPL999"])
+    demand = lint([tmp_path], settings, root=tmp_path, cwd=tmp_path)
+    full = lint([tmp_path], settings, root=tmp_path, cwd=tmp_path, full=True)
+    assert demand.findings == full.findings == []
+    assert full.files_analysed == full.files_in_project
+    assert demand.files_analysed <= full.files_in_project - 20
+    # Named on the command line, a file is always checked.
+    named = lint([noise / "n0.py"], settings, root=tmp_path, cwd=tmp_path)
+    assert [f.code for f in named.findings] == ["RPL999"]
