@@ -62,6 +62,8 @@ def render_full(report: Report, style: Style) -> str:
                     f"{pad} = {style.paint('help', fg='cyan', bold=True)}: "
                     f"{finding.fix.message}{tag}"
                 )
+            for note in finding.notes:
+                out.append(f"{pad} = {style.paint('note', bold=True)}: {note}")
         out.append("")
     out += _fixed(report, style)
     out += _errors(report, style)

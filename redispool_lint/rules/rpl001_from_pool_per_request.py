@@ -66,12 +66,22 @@ class FromPoolPerRequest(PerRequestConstructorRule):
             return await request.app.state.redis.get("item")
     """
     fix_safety = """
-        The fix creates one client in the application's lifespan (`Redis.from_pool(pool)` when
-        nothing else uses the pool, else `Redis(connection_pool=pool)`), closes it at shutdown,
-        and makes the per-request code use it (`request.app.state.redis`) without `async with`.
-        It is safe when the request's code reaches a `Request` (or `WebSocket`) and the shared
-        client can take the per-request client's options. Code with no request in reach (a
-        helper several calls below the handler) is not fixed automatically.
+        The fix makes one client in the application's lifespan, closes it at shutdown, and
+        makes the per-request code use it without `async with`: `async with
+        Redis.from_pool(X) as r: BODY` becomes `r = request.app.state.redis` and BODY; `r =
+        Redis.from_pool(X)` loses its `aclose()` (and a `try/finally` left empty is unwrapped);
+        a dependency that yielded a client returns the shared one. The lifespan side is
+        planned once per application, in whichever module the lifespan lives:
+        `Redis.from_pool(pool)` when nothing else uses the pool (its shutdown close becomes the
+        client's), `Redis(connection_pool=pool)` when other code still does; a client already
+        on app state is reused; a lifespan that yields a state dict gets a new key (`request.state.redis`);
+        an app without a lifespan gets one (`on_event` startup and shutdown code moves into it).
+        A handler with no `Request` gains a `request: Request` parameter (`websocket.app...` in
+        websocket handlers). The fix is safe. It is not offered for code with no request in
+        reach (a helper called by the handler: thread the client through by hand), for
+        functions also called directly by project code, for Sentinel's `master_for`, or when
+        the application or its lifespan has a shape the planner does not rewrite; the finding
+        then says why.
     """
 
     def applies(self, found: RedisCall, context: RuleContext) -> bool:

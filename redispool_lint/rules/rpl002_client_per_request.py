@@ -57,8 +57,14 @@ class ClientPerRequest(PerRequestConstructorRule):
             return await request.app.state.redis.get("item")
     """
     fix_safety = """
-        Fixed like RPL001 when the per-request client's options can move to the shared client;
-        otherwise reported only.
+        Fixed like RPL001: the same call moves into the lifespan (made once, closed at
+        shutdown, its names imported there) and the request code uses the shared client.
+        Every per-request client of the same URL must pass the same options
+        (`decode_responses=True`, `db=...`); when they differ, nothing is fixed and the
+        finding says why. The fix is unsafe (needs `--unsafe-fixes`) when the client's
+        arguments do work when evaluated (`from_url(os.environ["URL"])`, `get_settings().url`):
+        they would run once at startup instead of on every request. Clients whose arguments
+        use the function's own variables are not fixed.
     """
 
     def what(self, found: RedisCall) -> str:

@@ -10,7 +10,7 @@ class PoolPerRequest(PerRequestConstructorRule):
     name = "pool-per-request"
     summary = "a connection pool created per request"
     ownership = Ownership.POOL
-    fixable = "sometimes"
+    fixable = "never"
 
     what_it_does = """
         Finds `ConnectionPool(...)`, `ConnectionPool.from_url(...)`,
@@ -54,8 +54,9 @@ class PoolPerRequest(PerRequestConstructorRule):
             return await request.app.state.redis.get("item")
     """
     fix_safety = """
-        Fixed together with the client made from the pool, like RPL001, when the pool's options
-        can move to the lifespan; otherwise reported only.
+        Not fixed automatically: a pool made per request usually carries per-request
+        decisions (its URL, its size) that a person should move to the lifespan. Create the
+        pool and one client over it in the lifespan; `--fix` then has nothing left to do.
     """
 
     def what(self, found: RedisCall) -> str:

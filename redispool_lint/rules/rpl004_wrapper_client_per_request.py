@@ -56,8 +56,10 @@ class WrapperClientPerRequest(PerRequestConstructorRule):
             return await request.app.state.redis.get("item")
     """
     fix_safety = """
-        Fixed like RPL001: the lifespan gets one `Redis(connection_pool=pool)` client and the
-        request code uses it. Safe when the per-request client had no options of its own.
+        Fixed like RPL001: the lifespan gets one client over the pool (`Redis.from_pool(pool)`
+        when nothing else uses the pool, otherwise `Redis(connection_pool=pool, ...)` with the
+        per-request client's options, when every per-request client agrees on them) and the
+        request code uses it. Safe: a client that does not own its pool never closed it.
     """
 
     def applies(self, found: RedisCall, context: RuleContext) -> bool:

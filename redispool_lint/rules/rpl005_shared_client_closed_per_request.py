@@ -69,8 +69,10 @@ class SharedClientClosedPerRequest(Rule):
             return await request.app.state.redis.get("item")
     """
     fix_safety = """
-        Removing the `async with` (binding its target to the client instead) or the close call
-        is safe: the lifespan closes the client at shutdown.
+        Safe: the lifespan closes the client at shutdown. `async with <shared> as r:` becomes
+        `r = <shared>` followed by the block, dedented; a close call that is a statement of its
+        own is removed. A `with` of several items, and closes inside larger expressions, are
+        reported only.
     """
 
     def check(self, context: RuleContext) -> Iterator[Finding]:

@@ -14,7 +14,7 @@ class DeprecatedAsyncClose(Rule):
     summary = (
         "`await client.close()` on an asyncio client (use `aclose()`), or `close()` not awaited"
     )
-    fixable = "always"
+    fixable = "sometimes"
 
     what_it_does = """
         Finds `close()` called on an asyncio Redis client: awaited, it is deprecated since
@@ -43,8 +43,10 @@ class DeprecatedAsyncClose(Rule):
             await client.aclose()
     """
     fix_safety = """
-        Replacing `close` with `aclose` (and adding the missing `await` inside an `async def`)
-        is safe: `aclose()` is what `close()` calls.
+        Replacing `close` with `aclose` (and adding the missing `await` where the call is a
+        statement inside an `async def`) is safe: `aclose()` is what `close()` calls. An
+        un-awaited `close()` outside an `async def` cannot be awaited there and is reported
+        only.
     """
 
     def check(self, context: RuleContext) -> Iterator[Finding]:
