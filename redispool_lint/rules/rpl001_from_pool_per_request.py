@@ -74,8 +74,9 @@ class FromPoolPerRequest(PerRequestConstructorRule):
         planned once per application, in whichever module the lifespan lives:
         `Redis.from_pool(pool)` when nothing else uses the pool (its shutdown close becomes the
         client's), `Redis(connection_pool=pool)` when other code still does; a client already
-        on app state is reused; a lifespan that yields a state dict gets a new key (`request.state.redis`);
-        an app without a lifespan gets one (`on_event` startup and shutdown code moves into it).
+        on app state is reused; a lifespan that yields a state dict gets a new key
+        (`request.state.redis`); an app without a lifespan gets one (`on_event` startup and
+        shutdown code moves into it).
         A handler with no `Request` gains a `request: Request` parameter (`websocket.app...` in
         websocket handlers). The fix is safe. It is not offered for code with no request in
         reach (a helper called by the handler: thread the client through by hand), for
