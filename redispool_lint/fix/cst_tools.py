@@ -265,6 +265,15 @@ def _reference_counts(module: cst.Module) -> dict[str, int]:
         def visit_ImportFrom(self, _: cst.ImportFrom) -> bool:
             return False
 
+        def visit_Attribute(self, attribute: cst.Attribute) -> bool:
+            # ``request.app.state.redis`` does not use a module named ``redis``.
+            attribute.value.visit(self)
+            return False
+
+        def visit_Arg(self, arg: cst.Arg) -> bool:
+            arg.value.visit(self)
+            return False
+
         def visit_Name(self, name: cst.Name) -> None:
             counts[name.value] = counts.get(name.value, 0) + 1
 

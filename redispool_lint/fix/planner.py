@@ -22,10 +22,11 @@ import builtins
 import dataclasses
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import libcst as cst
 
+from .. import redis_api
 from ..config import Settings
 from ..diagnostics import Applicability, Edit, Finding, Fix
 from ..project.model import ProjectModel
@@ -69,7 +70,7 @@ _CLOSE_NAMES = frozenset({"aclose", "close", "disconnect"})
 _ITERATOR_TYPES = frozenset(
     {"Iterator", "AsyncIterator", "Generator", "AsyncGenerator", "Iterable", "AsyncIterable"}
 )
-_CONSTRUCTOR_CODES = frozenset({"RPL001", "RPL002", "RPL004"})
+_CONSTRUCTOR_CODES = frozenset({"RPL001", "RPL002", "RPL003", "RPL004"})
 _BUILTINS = frozenset(dir(builtins))
 #: Modules (not attributes) among the names a moved expression may need: ``import x as y``.
 _KNOWN_MODULES = frozenset(
@@ -119,6 +120,12 @@ class Target:
     app: App
     #: Evaluated once at startup instead of per request: not behaviour-preserving in general.
     unsafe_reason: str | None = None
+    #: What moves to the lifespan, when not the call itself (RPL003: the client over the pool).
+    moved: cst.BaseExpression | None = None
+    #: The call whose use is rewritten, when not the call itself (RPL003: the client).
+    use: cst.Call | None = None
+    #: Statements the fix removes besides (RPL003: the pool's assignment and closes).
+    removals: list[cst.CSTNode] = field(default_factory=list)
 
 
 @dataclass
@@ -344,6 +351,8 @@ class Planner:
         if app is None:
             raise CannotFix("the application whose requests run this code was not found")
         unsafe: str | None = None
+        if found.ownership is Ownership.POOL:
+            return self.pool_target(finding, module, function, call, app)
         if found.ownership is Ownership.OWN_POOL:
             parsed = self.file(module.path)
             node = self.call_node(parsed, call)
@@ -376,6 +385,78 @@ class Planner:
             )
         return Target(finding, function, module, call, spec, app, unsafe)
 
+    def pool_target(
+        self,
+        finding: Finding,
+        module: ModuleSummary,
+        function: FunctionSummary,
+        call: CallSite,
+        app: App,
+    ) -> Target:
+        """RPL003: a pool made per request and the one client made from it become one
+        ``Redis.from_pool(<the pool>)`` in the lifespan (the client owns the pool)."""
+        parsed = self.file(module.path)
+        pool_node = self.call_node(parsed, call)
+        fdef = parsed.function_of(pool_node)
+        if fdef is None:
+            raise CannotFix("the pool is not made inside a function")
+        local = local_names(fdef)
+        parent = parsed.parent(pool_node)
+        removals: list[cst.CSTNode] = []
+        client: cst.CSTNode | None
+        if isinstance(parent, cst.Arg):
+            client = parsed.parent(parent)
+        elif (
+            isinstance(parent, cst.Assign)
+            and parent.value is pool_node
+            and len(parent.targets) == 1
+            and isinstance(parent.targets[0].target, cst.Name)
+        ):
+            name = parent.targets[0].target.value
+            clients = [
+                c
+                for c in _calls(fdef.body)
+                if any(isinstance(a.value, cst.Name) and a.value.value == name for a in c.args)
+            ]
+            closes = [st for st in _walk_statements(fdef.body) if is_close_of(st, name)]
+            if len(clients) != 1 or count_name(fdef.body, name) != 2 + len(closes):
+                raise CannotFix(f"the pool `{name}` is used besides the one client made from it")
+            client = clients[0]
+            statement = parsed.statement_of(parent)
+            assert statement is not None
+            removals = [statement, *closes]
+        else:
+            raise CannotFix("the pool is neither assigned to a name nor passed to a client")
+        if not isinstance(client, cst.Call):
+            raise CannotFix("the pool is not passed to a client")
+        where = parsed.positions[client].start
+        client_call = next(
+            (
+                c
+                for c in function.calls
+                if (c.span.row, c.span.column) == (where.line, where.column)
+            ),
+            None,
+        )
+        found = self.objects.redis_call(function, client_call) if client_call else None
+        if found is None or found.ownership not in (Ownership.OWNS_GIVEN_POOL, Ownership.WRAPPER):
+            raise CannotFix("the client made from the pool is not `from_pool` or a wrapper")
+        if len(client.args) != 1:
+            raise CannotFix("the client made from the pool has options of its own")
+        written = parsed.code(client.func)
+        cls = written.removesuffix(".from_pool")
+        moved = cst.parse_expression(f"{cls}.from_pool({parsed.code(pool_node)})")
+        spec, evaluated = self.own_spec(
+            moved, module, local, function.name, found.constructor.flavor
+        )
+        unsafe = (
+            f"its arguments ({evaluated}) would be evaluated once at startup instead of on "
+            "every request"
+            if evaluated
+            else None
+        )
+        return Target(finding, function, module, call, spec, app, unsafe, moved, client, removals)
+
     def call_node(self, parsed: ParsedFile, call: CallSite) -> cst.Call:
         node = parsed.find(cst.Call, call.span.row, call.span.column)
         if not isinstance(node, cst.Call):
@@ -398,11 +479,18 @@ class Planner:
         return tuple(sorted(found))
 
     def own_spec(
-        self, node: cst.Call, module: ModuleSummary, local: set[str], where: str, flavor: Flavor
+        self,
+        node: cst.BaseExpression,
+        module: ModuleSummary,
+        local: set[str],
+        where: str,
+        flavor: Flavor,
     ) -> tuple[ClientSpec, str]:
         expr, evaluated = self.canonical_expr(node, module, local, where)
-        positional = node.with_changes(args=[a for a in node.args if a.keyword is None])
-        base, _ = self.canonical_expr(positional, module, local, where)
+        base = expr
+        if isinstance(node, cst.Call):
+            positional = node.with_changes(args=[a for a in node.args if a.keyword is None])
+            base, _ = self.canonical_expr(positional, module, local, where)
         return ClientSpec(flavor, "own", expr=expr, expr_base=base), evaluated
 
     def canonical_expr(
@@ -416,9 +504,25 @@ class Planner:
         renamed = node.visit(_Rename({k: v.removeprefix("builtins.") for k, v in mapping.items()}))
         assert isinstance(renamed, cst.BaseExpression)
         evaluated = [
-            cst.Module([]).code_for_node(n) for n in _evaluated_parts(node) if n is not node
+            cst.Module([]).code_for_node(n)
+            for n in _evaluated_parts(node)
+            if not self.is_constructor(n, module, local)
         ]
         return cst.Module([]).code_for_node(renamed), ", ".join(f"`{e}`" for e in evaluated)
+
+    def is_constructor(self, node: cst.CSTNode, module: ModuleSummary, local: set[str]) -> bool:
+        """A call of a Redis client or pool constructor (what the fix moves on purpose)."""
+        if not isinstance(node, cst.Call):
+            return False
+        written = _dotted(node.func)
+        if written is None:
+            return False
+        head, _, rest = written.partition(".")
+        try:
+            canonical = self.resolve_name(head, module, local)
+        except CannotFix:
+            return False
+        return redis_api.lookup(f"{canonical}.{rest}" if rest else canonical) is not None
 
     def pool_of(
         self, ref: str | None, function: FunctionSummary, *, lifecycle: bool
@@ -584,7 +688,7 @@ class Planner:
     ) -> tuple[str, list[ImportSpec]]:
         """The per-request constructor call, written so that it means the same in ``module``."""
         source = self.file(target.module.path)
-        node = self.call_node(source, target.call)
+        node = target.moved or self.call_node(source, target.call)
         return self.respell(node, target, module, parsed, avoid)
 
     def moved_options(
@@ -610,7 +714,7 @@ class Planner:
         avoid: set[str],
     ) -> tuple[str, list[ImportSpec]]:
         source = self.file(target.module.path)
-        fdef = source.function_of(node)
+        fdef = source.function_of(self.call_node(source, target.call))
         local = local_names(fdef) if fdef is not None else set()
         mapping: dict[str, str] = {}
         imports: list[ImportSpec] = []
@@ -668,12 +772,18 @@ class Planner:
             attr = self.free_attribute(app, spec, {k for k in keys if k})
             holder = attr if attr not in parsed.names and attr not in avoid else f"{attr}_client"
             holder = free_name(holder, parsed.names | avoid)
-            ops.before[yield_line] = [parsed.statement(f"{holder} = {client}\n")]
+            ops.before[yield_line] = [
+                assignment(parsed, holder, client, indent_of(parsed, yield_line))
+            ]
             ops.on(yielded, _add_dict_entry(attr, holder))
             client_ref = holder
         else:
             attr = self.free_attribute(app, spec)
-            ops.before[yield_line] = [parsed.statement(f"{app_param}.state.{attr} = {client}\n")]
+            ops.before[yield_line] = [
+                assignment(
+                    parsed, f"{app_param}.state.{attr}", client, indent_of(parsed, yield_line)
+                )
+            ]
             client_ref = f"{app_param}.state.{attr}"
         close = _close_code(spec.flavor, client_ref)
         needs_close = owning or spec.kind == "own"
@@ -765,7 +875,7 @@ class Planner:
         assert isinstance(skeleton, cst.FunctionDef)
         body: list[cst.BaseStatement] = [
             *startup,
-            parsed.statement(f"{client_ref} = {client}\n"),
+            assignment(parsed, client_ref, client, parsed.module.default_indent),
             parsed.statement("yield\n"),
             *shutdown,
         ]
@@ -792,11 +902,13 @@ class Planner:
 
     def fix_target(self, target: Target, plan: AppPlan) -> Fix:
         parsed = self.file(target.module.path)
-        node = self.call_node(parsed, target.call)
+        node = target.use or self.call_node(parsed, target.call)
         fdef = parsed.function_of(node)
         if fdef is None:
             raise CannotFix("the client is not created inside a function")
         ops = FileOps(parsed)
+        for statement in target.removals:
+            ops.remove(statement)
         shared = self.shared_expression(target, plan, parsed, fdef, ops)
         rewrite_use(ops, parsed, node, fdef, shared)
         if target.function.is_generator and self.apps.is_entry(target.function.qualname):
@@ -1126,6 +1238,17 @@ def _annotation_name(node: cst.BaseExpression) -> str | None:
     return _dotted(node)
 
 
+def _calls(node: cst.CSTNode) -> list[cst.Call]:
+    found: list[cst.Call] = []
+
+    class _Calls(cst.CSTVisitor):
+        def visit_Call(self, call: cst.Call) -> None:
+            found.append(call)
+
+    node.visit(_Calls())
+    return found
+
+
 def _walk_statements(block: cst.CSTNode) -> Iterable[cst.CSTNode]:
     """Every statement below a node, not entering nested functions or classes."""
     todo: list[cst.CSTNode] = [block]
@@ -1190,6 +1313,36 @@ def dict_value_code(parsed: ParsedFile, node: cst.Dict, key: str) -> str:
                 raise CannotFix(f"the lifespan state's `{key}` is not a plain variable")
             return element.value.value
     raise CannotFix(f"the lifespan state has no `{key}`")
+
+
+#: Generated lines longer than this are wrapped (black's and ruff's default width).
+LINE_LENGTH = 88
+
+
+def indent_of(parsed: ParsedFile, statement: cst.CSTNode) -> str:
+    line = parsed.source.line(parsed.positions[statement].start.line)
+    return line[: len(line) - len(line.lstrip())]
+
+
+def assignment(parsed: ParsedFile, target: str, value: str, indent: str) -> cst.BaseStatement:
+    """``target = value``; a long call is wrapped one argument per line, like black does."""
+    newline = parsed.module.default_newline
+    code = f"{target} = {value}"
+    expr = cst.parse_expression(value)
+    if len(indent) + len(code) <= LINE_LENGTH or not isinstance(expr, cst.Call) or not expr.args:
+        return parsed.statement(code + newline)
+    # Continuation lines are written relative to the block: LibCST adds the block's indent.
+    inner = parsed.module.default_indent
+    empty = cst.Module([])
+    args = [empty.code_for_node(a.with_changes(comma=cst.MaybeSentinel.DEFAULT)) for a in expr.args]
+    if len(indent + inner) + len(", ".join(args)) <= LINE_LENGTH:
+        lines = [inner + ", ".join(args)]
+    else:
+        lines = [f"{inner}{a}," for a in args]
+    body = newline.join(lines)
+    return parsed.statement(
+        f"{target} = {empty.code_for_node(expr.func)}({newline}{body}{newline}){newline}"
+    )
 
 
 def _close_code(flavor: Flavor, client: str) -> str:

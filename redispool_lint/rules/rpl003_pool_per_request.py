@@ -10,7 +10,7 @@ class PoolPerRequest(PerRequestConstructorRule):
     name = "pool-per-request"
     summary = "a connection pool created per request"
     ownership = Ownership.POOL
-    fixable = "never"
+    fixable = "sometimes"
 
     what_it_does = """
         Finds `ConnectionPool(...)`, `ConnectionPool.from_url(...)`,
@@ -54,9 +54,13 @@ class PoolPerRequest(PerRequestConstructorRule):
             return await request.app.state.redis.get("item")
     """
     fix_safety = """
-        Not fixed automatically: a pool made per request usually carries per-request
-        decisions (its URL, its size) that a person should move to the lifespan. Create the
-        pool and one client over it in the lifespan; `--fix` then has nothing left to do.
+        Fixed when the pool exists only to build one client (`pool = ConnectionPool(...)` then
+        `Redis.from_pool(pool)` or `Redis(connection_pool=pool)`, or the pool passed inline):
+        the lifespan gets `Redis.from_pool(<the pool call>)`, which owns the pool and is closed
+        at shutdown; the request code uses the shared client, and the pool's assignment and
+        closes go. Pools of one URL that differ in options are not fixed. The fix is unsafe
+        (needs `--unsafe-fixes`) when the pool's arguments do work when evaluated: they would
+        run once at startup. A pool used for anything else is reported only.
     """
 
     def what(self, found: RedisCall) -> str:
