@@ -120,7 +120,8 @@ class _Extractor:
         if module_bound is not None:
             return module_bound
         if self.star_imports:
-            return f"{self.star_imports[-1]}.{name}"
+            # Which star import defines it is known only across modules: the model decides.
+            return f"{self.module}.{name}"
         if name in _BUILTINS:
             return f"builtins.{name}"
         return f"{self.module}.{name}"
@@ -131,10 +132,17 @@ class _Extractor:
             return self.resolve_name(node.id)
         if isinstance(node, ast.Attribute):
             base = self.dotted(node.value)
-            return f"{base}.{node.attr}" if base is not None else None
+            if base is None or base.startswith("list:"):
+                return None
+            return f"{base}.{node.attr}"
         if isinstance(node, ast.Call):
             base = self.dotted(node.func)
-            return f"{base}()" if base is not None else None
+            if base == "functools.partial" and node.args:
+                # ``partial(handler, x)`` runs ``handler`` when called.
+                return self.dotted(node.args[0])
+            if base is None or base.startswith("list:"):
+                return None
+            return f"{base}()"
         if isinstance(node, ast.Await):
             return self.dotted(node.value)
         return None
@@ -208,6 +216,8 @@ class _Extractor:
                 base = self.import_base(stmt)
                 for alias in stmt.names:
                     if alias.name == "*":
+                        # Recorded as ``<module>.*.<n>`` (a name no code can write).
+                        self.summary.imports[f"{self.module}.*.{len(self.star_imports)}"] = base
                         self.star_imports.append(base)
                     else:
                         self.bind_import(alias.asname or alias.name, f"{base}.{alias.name}")
@@ -238,6 +248,8 @@ class _Extractor:
             self.visit_stmt(stmt)
 
     def visit_stmt(self, stmt: ast.stmt) -> None:
+        if isinstance(stmt, (ast.For, ast.AsyncFor)):
+            self.bind_loop_targets(stmt.target, stmt.iter)
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             self.visit_function(stmt)
         elif isinstance(stmt, ast.ClassDef):
@@ -279,6 +291,35 @@ class _Extractor:
                     self.visit_body(child.body)
                 elif type(child).__name__ == "match_case":  # ast.match_case is 3.10+
                     self.visit_body(getattr(child, "body", []))
+
+    def bind_loop_targets(self, target: ast.expr, iterable: ast.expr) -> None:
+        """``for path, handler in (("/a", a), ("/b", b)):`` binds ``handler`` to ``list:a,b``.
+
+        Only over a literal list or tuple: each name takes each of the references in turn, so a
+        registration in the loop body registers every one of them.
+        """
+        if not isinstance(iterable, (ast.List, ast.Tuple, ast.Set)) or not iterable.elts:
+            return
+        if isinstance(target, ast.Name):
+            names = [target.id]
+            rows = [[element] for element in iterable.elts]
+        elif isinstance(target, (ast.Tuple, ast.List)) and all(
+            isinstance(t, ast.Name) for t in target.elts
+        ):
+            names = [t.id for t in target.elts if isinstance(t, ast.Name)]
+            rows = []
+            for element in iterable.elts:
+                if not isinstance(element, (ast.Tuple, ast.List)) or len(element.elts) != len(
+                    names
+                ):
+                    return
+                rows.append(list(element.elts))
+        else:
+            return
+        for index, name in enumerate(names):
+            refs = [self.dotted(row[index]) for row in rows]
+            if all(ref is not None and not ref.startswith("list:") for ref in refs):
+                self.scope.bindings[name] = "list:" + ",".join(r for r in refs if r is not None)
 
     def bind_local_import(self, stmt: ast.Import | ast.ImportFrom) -> None:
         if isinstance(stmt, ast.Import):

@@ -30,6 +30,8 @@ class ProjectModel:
         #: Module-level variables and what they hold (None: opaque, e.g. ``x = None``).
         self.variables: dict[str, str | None] = {}
         self.annotated_dependencies: dict[str, tuple[str, ...]] = {}
+        #: Module -> the modules it star-imports, in order (``from .orders import *``).
+        self.star_imports: dict[str, list[str]] = {}
         for summary in summaries:
             self.modules[summary.name] = summary
             for function in summary.functions:
@@ -37,7 +39,9 @@ class ProjectModel:
             for cls in summary.classes:
                 self.classes[cls.qualname] = cls
             for name, target in summary.imports.items():
-                if name != target:
+                if name.startswith(f"{summary.name}.*."):
+                    self.star_imports.setdefault(summary.name, []).append(target)
+                elif name != target:
                     self.references[name] = target
             for name, value in summary.variables.items():
                 if value is not None and value.startswith(("local:", "param:", "list:")):
@@ -178,8 +182,41 @@ class ProjectModel:
                         return _join(produced, tail)
                 return dotted
             if key in self.modules:
+                if tail:
+                    # ``pkg.name`` that ``pkg`` does not define: one of its star imports may.
+                    name = tail[0].removesuffix("()")
+                    found = self._from_star(key, name, {key})
+                    if found is not None:
+                        return _join(found + tail[0][len(name) :], tail[1:])
                 return dotted
         return dotted
+
+    def _defines(self, qualname: str) -> bool:
+        return (
+            qualname in self.references
+            or qualname in self.variables
+            or qualname in self.functions
+            or qualname in self.classes
+            or qualname in self.modules
+        )
+
+    def _from_star(self, module: str, name: str, seen: set[str]) -> str | None:
+        """What ``name`` is in ``module`` through its star imports (the last one wins)."""
+        external: str | None = None
+        for target in reversed(self.star_imports.get(module, ())):
+            qualname = f"{target}.{name}"
+            if target not in self.modules:
+                # Another package's names are unknown: the last such import is the best guess.
+                external = external or qualname
+                continue
+            if self._defines(qualname):
+                return qualname
+            if target not in seen:
+                seen.add(target)
+                found = self._from_star(target, name, seen)
+                if found is not None:
+                    return found
+        return external
 
     def _produced(self, qualname: str) -> str | None:
         """The instance a project function returns, when it returns one (``fastapi.FastAPI()``)."""

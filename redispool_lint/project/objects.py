@@ -55,6 +55,9 @@ class LongLived:
     description: str
     #: The constructor that made it, when known.
     constructor: Constructor | None
+    #: A client over a pool it does not own (``Redis(connection_pool=pool)``): closing it
+    #: leaves the pool open.
+    wrapper: bool = False
 
 
 class RedisObjects:
@@ -67,6 +70,9 @@ class RedisObjects:
         self.globals: dict[str, Constructor] = {}
         #: Lifespan state (``yield {"redis": client}``): what ``request.state.redis`` reads.
         self.lifespan_state: dict[str, Constructor] = {}
+        #: ``state:NAME``, ``lifespan:NAME`` or a module variable -> False when every object
+        #: stored there is a wrapper client (closing it does not close the pool).
+        self.owning: dict[str, bool] = {}
         #: Request state attributes that per-request code sets to a long-lived object
         #: (``request.state.redis = request.app.state.redis`` in a middleware).
         self.request_aliases: dict[str, LongLived] = {}
@@ -139,19 +145,23 @@ class RedisObjects:
                     # session or a database on app state is none of our business.
                     if constructor is not None:
                         self.state[name] = constructor
+                        self._note_owning(f"state:{name}", function, assign.value, assign.target)
                 elif assign.target in self.model.variables and constructor is not None:
                     self.globals[assign.target] = constructor
+                    self._note_owning(assign.target, function, assign.value, assign.target)
             for name, value in function.yielded_state:
                 made = self.holds(value, function) if value else None
                 if made is not None:
                     self.state[name] = made
                     self.lifespan_state[name] = made
+                    self._note_owning(f"lifespan:{name}", function, value, None)
         for name, value in self.model.variables.items():
             module_code = self.model.functions.get(f"{name.rsplit('.', 1)[0]}.<module>")
             if value is not None and value.endswith("()") and module_code is not None:
                 constructor = self.holds(value, module_code)
                 if constructor is not None:
                     self.globals.setdefault(name, constructor)
+                    self._note_owning(name, module_code, value, name)
         # Needs the long-lived objects above.
         for qualname in per_request:
             handler = self.model.functions.get(qualname)
@@ -164,6 +174,18 @@ class RedisObjects:
                 aliased = self.long_lived(assign.value, handler)
                 if aliased is not None:
                     self.request_aliases[name] = aliased
+
+    def _note_owning(
+        self, key: str, function: FunctionSummary, value: str | None, target: str | None
+    ) -> None:
+        """Whether the object stored under ``key`` owns its pool (a wrapper client does not)."""
+        wrapper = False
+        for call in function.calls:
+            if call.assigned_to is not None and call.assigned_to in (value, target):
+                found = self.redis_call(function, call)
+                if found is not None:
+                    wrapper = found.ownership is Ownership.WRAPPER
+        self.owning[key] = self.owning.get(key, False) or not wrapper
 
     def _collect_singletons(self, function: FunctionSummary) -> None:
         """Per-request code that creates a client only while a global or app state attribute
@@ -207,13 +229,23 @@ class RedisObjects:
             # per-request code stores a long-lived object there. App state of the same name is
             # another object.
             if name in self.lifespan_state:
-                return LongLived(f"lifespan state `{name}`", self.lifespan_state[name])
+                return LongLived(
+                    f"lifespan state `{name}`",
+                    self.lifespan_state[name],
+                    not self.owning.get(f"lifespan:{name}", True),
+                )
             return self.request_aliases.get(name)
         if name is not None and name in self.state:
-            return LongLived(f"app state `{name}`", self.state[name])
+            return LongLived(
+                f"app state `{name}`", self.state[name], not self.owning.get(f"state:{name}", True)
+            )
         variable = self.model.variable_of(ref)
         if variable is not None and variable in self.globals:
-            return LongLived(f"module variable `{variable}`", self.globals[variable])
+            return LongLived(
+                f"module variable `{variable}`",
+                self.globals[variable],
+                not self.owning.get(variable, True),
+            )
         return None
 
     def _stored(self, target: str) -> bool:

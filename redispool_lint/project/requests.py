@@ -296,6 +296,10 @@ class RequestAnalysis:
                     method = self.model.find_method(callee[:-2], "__call__")
                     if method:
                         edges.append(Edge(method, "called by", call.after_yield))
+                else:
+                    getter = self._property_in(callee)
+                    if getter is not None:
+                        edges.append(Edge(getter, "called by", call.after_yield))
                 if callee not in self.knowledge.calls:
                     # A project function passed along (run_in_threadpool(fn), create_task(...)).
                     for arg in call.args:
@@ -312,6 +316,20 @@ class RequestAnalysis:
                     edges += self._dependency_edges(callee, (ref,), ())
             edges += [Edge(wrapper, "wraps", False) for wrapper in self._wrappers(function)]
             self.edges[function.qualname] = edges
+
+    def _property_in(self, callee: str) -> str | None:
+        """The property read on the way to a call: ``svc.Container.redis`` in
+        ``container.redis.get(...)``, whose getter runs on every read."""
+        segments = callee.split(".")
+        for end in range(len(segments) - 1, 1, -1):
+            getter = self.model.functions.get(".".join(segments[:end]))
+            if getter is not None and getter.class_qualname is not None:
+                if any(
+                    self.model.resolve(d.callee) == "builtins.property" for d in getter.decorators
+                ):
+                    return getter.qualname
+                return None
+        return None
 
     def _wrappers(self, function: FunctionSummary) -> list[str]:
         """The functions project decorators put in place of ``function``.

@@ -21,7 +21,9 @@ class SharedClientClosedPerRequest(Rule):
         Finds per-request code that closes a client or pool that lives as long as the
         application: `async with app.state.redis as r:`, `with client:`, `await
         request.app.state.redis.aclose()`, `client.close()`, `pool.disconnect()`, where the
-        object is app state filled at startup or a module-level client.
+        object is app state filled at startup or a module-level client. A shared
+        `Redis(connection_pool=pool)` client is not reported (closing it leaves the pool it
+        borrows open), unless its pool is closed through it (`client.connection_pool.aclose()`).
     """
     why_is_this_bad = """
         Closing the shared client closes the pool it owns. Before redis-py 7.0, leaving
@@ -83,7 +85,8 @@ class SharedClientClosedPerRequest(Rule):
                 continue
             for site in function.withs:
                 long_lived = objects.long_lived(site.expr, function)
-                if long_lived is None:
+                if long_lived is None or long_lived.wrapper:
+                    # Closing a `Redis(connection_pool=pool)` client leaves the pool open.
                     continue
                 keyword = "async with" if site.is_async else "with"
                 yield context.finding(
@@ -99,10 +102,15 @@ class SharedClientClosedPerRequest(Rule):
                 long_lived = objects.long_lived(receiver, function)
                 if long_lived is None:
                     continue
+                if long_lived.wrapper and not call.callee.endswith(
+                    (".connection_pool.disconnect", ".connection_pool.aclose")
+                ):
+                    continue  # a wrapper client: its own close leaves the pool open
+                kind = "pool" if ".connection_pool." in call.callee else _kind(long_lived)
                 yield context.finding(
                     type(self),
                     call.span,
-                    f"`{call.written}()` closes the shared {_kind(long_lived)} "
+                    f"`{call.written}()` closes the shared {kind} "
                     f"({long_lived.description}) in per-request code; {why}",
                 )
 
