@@ -92,15 +92,26 @@ class RequestAnalysis:
                 return True
         return False
 
-    def callables(self, ref: str, kind: Kind, local_types: dict[str, str]) -> list[str]:
+    def callables(
+        self, ref: str, kind: Kind, local_types: dict[str, str], depth: int = 0
+    ) -> list[str]:
         """The project functions that a registered reference runs per request (or at startup)."""
         if ref.startswith("list:"):
             found: list[str] = []
             for element in ref[5:].split(","):
                 if element != "?":
-                    found += self.callables(element, kind, local_types)
+                    found += self.callables(element, kind, local_types, depth)
             return found
         resolved = self.model.resolve(ref, local_types)
+        factory = self.model.functions.get(resolved[:-2]) if resolved.endswith("()") else None
+        if factory is not None and kind is not Kind.MIDDLEWARE_CLASS and depth < 4:
+            # A factory's product (``Depends(require_scope("admin"))`` returning its nested
+            # ``checker``): what it returns is what the framework runs.
+            return [
+                target
+                for result in factory.returns
+                for target in self.callables(result, kind, factory.local_types, depth + 1)
+            ]
         if resolved in self.model.functions:
             # A function given as middleware is a factory: it runs once, when the app is built.
             return [] if kind is Kind.MIDDLEWARE_CLASS else [resolved]
