@@ -118,9 +118,32 @@ class ParsedFile:
 
 
 def names_in(node: cst.CSTNode) -> set[str]:
+    """Identifiers used as variables below a node (not attribute or keyword names, not the
+    dotted module paths of imports): what a new name must not shadow or be shadowed by."""
     found: set[str] = set()
 
     class _Names(cst.CSTVisitor):
+        def visit_Attribute(self, attribute: cst.Attribute) -> bool:
+            attribute.value.visit(self)
+            return False
+
+        def visit_Arg(self, arg: cst.Arg) -> bool:
+            arg.value.visit(self)
+            return False
+
+        def visit_ImportFrom(self, statement: cst.ImportFrom) -> bool:
+            if not isinstance(statement.names, cst.ImportStar):
+                for alias in statement.names:
+                    bound = alias.asname.name if alias.asname else alias.name
+                    found.add(dotted_name(bound) or "")
+            return False
+
+        def visit_Import(self, statement: cst.Import) -> bool:
+            for alias in statement.names:
+                bound = alias.asname.name if alias.asname else alias.name
+                found.add((dotted_name(bound) or "").split(".", 1)[0])
+            return False
+
         def visit_Name(self, name: cst.Name) -> None:
             found.add(name.value)
 

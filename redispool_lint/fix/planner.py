@@ -150,7 +150,16 @@ def attach_fixes(
     if not any(f.code in (*_CONSTRUCTOR_CODES, "RPL005", "RPL008") for f in findings):
         return findings
     planner = Planner(sources, model, requests, objects, settings)
-    return planner.run(findings)
+    try:
+        return planner.run(findings)
+    except Exception as error:  # a planner bug must not cost the user the lint report
+        note = f"no automatic fix: the fix planner failed ({type(error).__name__}: {error})"
+        return [
+            dataclasses.replace(f, notes=(*f.notes, note))
+            if f.code in (*_CONSTRUCTOR_CODES, "RPL005", "RPL008")
+            else f
+            for f in findings
+        ]
 
 
 class Planner:
@@ -323,9 +332,10 @@ class Planner:
         canonical = canonicals[0]
         owner, _, short = canonical.rpartition(".")
         taken = parsed.names | avoid
-        local = hint if hint and hint not in taken else short
-        if local in taken:
-            raise CannotFix(f"`{local}` is already used in `{module.path}`")
+        choices = [hint, short, f"{owner.rsplit('.', 1)[-1]}_{short}" if owner else None]
+        local = next((c for c in choices if c and c not in taken), "")
+        if not local:
+            raise CannotFix(f"`{short}` is already used in `{module.path}`")
         if not owner:
             return local, [(canonical, "", "" if local == canonical else local)]
         if local == short:
@@ -731,6 +741,23 @@ class Planner:
         assert isinstance(renamed, cst.BaseExpression)
         return cst.Module([]).code_for_node(renamed), imports
 
+    def global_pool(
+        self, variable: str, module: ModuleSummary, parsed: ParsedFile, avoid: set[str]
+    ) -> tuple[str, list[ImportSpec]]:
+        """A module-level pool, as the lifespan's module reads it *when the lifespan runs*.
+
+        ``from m import pool`` copies the value at import time: right for ``pool =
+        ConnectionPool(...)``, wrong for ``pool = None`` filled by ``init_pool()`` at startup.
+        The latter is read as ``m.pool``.
+        """
+        owner, _, short = variable.rpartition(".")
+        value = self.model.variables.get(variable)
+        made_at_import = value is not None and value.endswith("()")
+        if made_at_import or owner == module.name:
+            return self.spell([variable], module, parsed, avoid)
+        reference, imports = self.spell([owner], module, parsed, avoid)
+        return f"{reference}.{short}", imports
+
     def plan_existing_lifespan(self, app: App, spec: ClientSpec, group: list[Target]) -> AppPlan:
         lifespan = app.lifespan
         assert lifespan is not None
@@ -758,7 +785,7 @@ class Planner:
             assert isinstance(yielded, cst.Dict)
             pool_code = dict_value_code(parsed, yielded, spec.pool)
         elif spec.kind == "pool":
-            pool_code, needed = self.spell([spec.pool], module, parsed, avoid)
+            pool_code, needed = self.global_pool(spec.pool, module, parsed, avoid)
             ops.imports += needed
         else:
             pool_code = ""
@@ -770,8 +797,7 @@ class Planner:
             assert isinstance(yielded, cst.Dict)
             keys = {dict_key(e) for e in yielded.elements}
             attr = self.free_attribute(app, spec, {k for k in keys if k})
-            holder = attr if attr not in parsed.names and attr not in avoid else f"{attr}_client"
-            holder = free_name(holder, parsed.names | avoid)
+            holder = free_name(f"{attr}_client", parsed.names | avoid)
             ops.before[yield_line] = [
                 assignment(parsed, holder, client, indent_of(parsed, yield_line))
             ]
@@ -837,7 +863,7 @@ class Planner:
             pool_code = f"{app_param}.state.{spec.pool}"
             self.require_state_set(app, spec.pool)
         elif spec.kind == "pool" and spec.pool_kind == "global":
-            pool_code, needed = self.spell([spec.pool], module, parsed, avoid)
+            pool_code, needed = self.global_pool(spec.pool, module, parsed, avoid)
             ops.imports += needed
         elif spec.kind == "pool":
             raise CannotFix("the pool comes from lifespan state, but there is no lifespan")
@@ -910,7 +936,8 @@ class Planner:
         for statement in target.removals:
             ops.remove(statement)
         shared = self.shared_expression(target, plan, parsed, fdef, ops)
-        rewrite_use(ops, parsed, node, fdef, shared)
+        returned = rewrite_use(ops, parsed, node, fdef, shared)
+        unsafe = target.unsafe_reason or returned
         if target.function.is_generator and self.apps.is_entry(target.function.qualname):
             returns = None
             if target.spec.kind == "pool" and fdef.returns is None:
@@ -936,9 +963,9 @@ class Planner:
         edits = self.edits_of(all_ops.values())
         applicability = Applicability.SAFE
         message = f"Use the shared client `{shared}` ({plan.summary})"
-        if target.unsafe_reason:
+        if unsafe:
             applicability = Applicability.UNSAFE
-            message += f"; unsafe: {target.unsafe_reason}"
+            message += f"; unsafe: {unsafe}"
         return Fix(applicability, message, edits)
 
     def shared_expression(
@@ -1588,8 +1615,9 @@ def _replace_expr(code: str) -> Replace:
 
 def rewrite_use(
     ops: FileOps, parsed: ParsedFile, call: cst.Call, fdef: cst.FunctionDef, shared: str
-) -> None:
-    """Make the code that used the per-request client use ``shared`` instead."""
+) -> str | None:
+    """Make the code that used the per-request client use ``shared`` instead; returns why the
+    rewrite is unsafe, if it is."""
     node: cst.CSTNode = call
     parent = parsed.parent(node)
     if isinstance(parent, cst.Await):
@@ -1603,7 +1631,7 @@ def rewrite_use(
         assign = parsed.statement(f"{target.value} = {shared}\n") if target is not None else None
         if len(with_node.items) == 1:
             ops.on(with_node, _flatten_with(assign))
-            return
+            return None
         index = list(with_node.items).index(parent)
 
         def drop_item(updated: cst.CSTNode) -> cst.CSTNode:
@@ -1617,7 +1645,8 @@ def rewrite_use(
             ops.before.setdefault(with_node, []).append(
                 assign.with_changes(leading_lines=with_node.leading_lines)
             )
-        return
+        return None
+    name: str | None = None
     if (
         isinstance(parent, cst.Assign)
         and parent.value is node
@@ -1625,6 +1654,13 @@ def rewrite_use(
         and isinstance(parent.targets[0].target, cst.Name)
     ):
         name = parent.targets[0].target.value
+    elif (
+        isinstance(parent, cst.AnnAssign)
+        and parent.value is node
+        and isinstance(parent.target, cst.Name)
+    ):
+        name = parent.target.value
+    if name is not None:
         closes = [s for s in _walk_statements(fdef.body) if is_close_of(s, name)]
         uses = _closing_uses(fdef, name)
         if uses > len(closes):
@@ -1634,8 +1670,14 @@ def rewrite_use(
         ops.on(node, _replace_expr(shared))
         for statement in closes:
             ops.remove(statement)
-        return
-    raise CannotFix("the client is neither a `with` item nor assigned to a name")
+        return None
+    if isinstance(parent, cst.Return) and parent.value is node:
+        ops.on(node, _replace_expr(shared))
+        return (
+            "the function now returns the shared client, and code that closes what it returns "
+            "would close the shared client"
+        )
+    raise CannotFix("the client is neither a `with` item, assigned to a name, nor returned")
 
 
 def _closing_uses(fdef: cst.FunctionDef, name: str) -> int:
