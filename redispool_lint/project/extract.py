@@ -728,7 +728,9 @@ class _Extractor:
 
     def keep(self, callee: str, args: tuple[str | None, ...], node: ast.Call) -> bool:
         """Only calls that can matter are kept: the summary of a large project stays small."""
-        if _root(callee) in self.keep_roots or callee.startswith(("local:", "param:")):
+        if _root(callee) in self.keep_roots or callee.startswith(
+            ("local:", "param:", "builtins.super().")
+        ):
             return True
         if _last_segment(callee) in self.keep_names:
             return True

@@ -307,6 +307,11 @@ class RequestAnalysis:
                     method = self.model.find_method(callee[:-2], "__call__")
                     if method:
                         edges.append(Edge(method, "called by", call.after_yield))
+                elif callee.startswith("builtins.super().") and function.class_qualname:
+                    # ``super().__init__()``: the method of the nearest base that has it.
+                    method = self._super_method(function.class_qualname, callee[17:])
+                    if method is not None:
+                        edges.append(Edge(method, "called by", call.after_yield))
                 else:
                     getter = self._property_in(callee)
                     if getter is not None:
@@ -327,6 +332,14 @@ class RequestAnalysis:
                     edges += self._dependency_edges(callee, (ref,), ())
             edges += [Edge(wrapper, "wraps", False) for wrapper in self._wrappers(function)]
             self.edges[function.qualname] = edges
+
+    def _super_method(self, cls: str, name: str) -> str | None:
+        summary = self.model.classes.get(cls)
+        for base in summary.bases if summary is not None else ():
+            found = self.model.find_method(self.model.resolve(base), name)
+            if found is not None:
+                return found
+        return None
 
     def _property_in(self, callee: str) -> str | None:
         """The property read on the way to a call: ``svc.Container.redis`` in
