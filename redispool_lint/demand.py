@@ -114,12 +114,15 @@ class ModuleInfo:
 
 
 class TextIndex:
-    """Word lookups over every file's bytes, computed lazily and remembered."""
+    """Which files have which words: an inverted index over every file, built on first use.
+
+    Only a project that names a Redis package at all pays for it.
+    """
 
     def __init__(self, datas: list[bytes | None]) -> None:
         self.datas = datas
         self._tokens: dict[int, frozenset[bytes]] = {}
-        self._files_with: dict[str, frozenset[int]] = {}
+        self._index: dict[bytes, list[int]] | None = None
 
     def tokens(self, index: int) -> frozenset[bytes]:
         found = self._tokens.get(index)
@@ -134,21 +137,26 @@ class TextIndex:
             return True  # not a word the byte test can find: assume it is there
         return word.encode() in self.tokens(index)
 
-    def files_with(self, word: str) -> frozenset[int]:
-        """Every file whose text has ``word`` as a word."""
-        found = self._files_with.get(word)
-        if found is None:
-            if not word.isascii():
-                found = frozenset(range(len(self.datas)))
-            else:
-                needle = word.encode()
-                found = frozenset(
-                    index
-                    for index, data in enumerate(self.datas)
-                    if data is not None and needle in data and has_word(data, needle)
-                )
-            self._files_with[word] = found
-        return found
+    def _inverted(self) -> dict[bytes, list[int]]:
+        if self._index is None:
+            index: dict[bytes, list[int]] = {}
+            for member, data in enumerate(self.datas):
+                if data is None:
+                    continue
+                for token in set(_WORD.findall(data)):
+                    bucket = index.get(token)
+                    if bucket is None:
+                        index[token] = [member]
+                    else:
+                        bucket.append(member)
+            self._index = index
+        return self._index
+
+    def files_with(self, word: str) -> list[int]:
+        """Every file whose text has ``word`` as a word (or may: a non-ASCII word)."""
+        if not word.isascii():
+            return list(range(len(self.datas)))
+        return self._inverted().get(word.encode(), [])
 
 
 class Namespace:
@@ -188,54 +196,59 @@ class Namespace:
                 yield found
 
 
-def summary_refs(summary: ModuleSummary) -> Iterator[str]:
-    """Every dotted reference a module summary holds."""
+def _expand(value: str | None) -> Iterator[str]:
+    if value is None:
+        return
+    if value.startswith("list:"):
+        yield from (v for v in value[5:].split(",") if v != "?")
+    elif value.startswith("dep:"):
+        yield from value[4:].split("|")
+    elif "|" in value:
+        yield from value.split("|")
+    else:
+        yield value
 
-    def expand(value: str | None) -> Iterator[str]:
-        if value is None:
-            return
-        if value.startswith("list:"):
-            yield from (v for v in value[5:].split(",") if v != "?")
-        elif value.startswith("dep:"):
-            yield from value[4:].split("|")
-        elif "|" in value:
-            yield from value.split("|")
-        else:
-            yield value
 
-    yield from summary.imports.values()
+def resolving_refs(summary: ModuleSummary, constructor_names: frozenset[str]) -> Iterator[str]:
+    """The references of a module whose resolution the analysis of its code depends on.
+
+    Callees (calls, decorators, ``Depends`` in signatures), annotations, base classes, what
+    variables, locals and assignments hold, what ``with`` enters. Not the imports as such (they
+    are followed where a reference passes through them) and not the arguments of calls, except a
+    Redis constructor's (its pool): an argument that names a function matters only if that
+    function can reach a candidate, and then its module is among the callers anyway.
+    """
     for value in summary.variables.values():
-        yield from expand(value)
+        yield from _expand(value)
     for deps in summary.annotated_dependencies.values():
         for dep in deps:
-            yield from expand(dep)
+            yield from _expand(dep)
     for cls in summary.classes:
         yield from cls.bases
     for function in summary.functions:
         for decorator in function.decorators:
             yield decorator.callee
-            for arg in decorator.args:
-                yield from expand(arg)
-            for _, value in decorator.keywords:
-                yield from expand(value)
         for call in (*function.calls, *function.signature_calls):
             yield call.callee
+            if call.callee.rsplit(".", 1)[-1].removesuffix("()") in constructor_names:
+                for arg in call.args:
+                    yield from _expand(arg)
+                for _, value in call.keywords:
+                    yield from _expand(value)
+        for call in function.signature_calls:
             for arg in call.args:
-                yield from expand(arg)
-            for _, value in call.keywords:
-                yield from expand(value)
-            yield from expand(call.assigned_to)
+                yield from _expand(arg)
         for annotation in function.annotations:
-            yield from expand(annotation)
+            yield from _expand(annotation)
         for site in function.withs:
             yield site.expr
         for value in function.local_types.values():
-            yield from expand(value)
+            yield from _expand(value)
         for assign in function.assigns:
             yield assign.target
-            yield from expand(assign.value)
+            yield from _expand(assign.value)
         for _, value in function.yielded_state:
-            yield from expand(value)
+            yield from _expand(value)
 
 
 def state_names(refs: Iterable[str]) -> set[str]:
@@ -259,6 +272,12 @@ class Demand:
         self.reported = reported
         self.text = text
         self._root_mentions: dict[str, frozenset[int]] = {}
+        #: The top-level names each module is known by: its canonical root first.
+        self.roots = [
+            (info.root, *sorted({n.split(".", 1)[0] for n in info.names} - {info.root}))
+            for info in modules
+        ]
+        self._framework: set[int] | None = None
         self.redis_files = [i for i, f in enumerate(facts) if f is not None and f.redis]
         #: Every module that may reach a Redis constructor through imports.
         self.redis_reachable = self.callers(self.redis_files)
@@ -273,7 +292,7 @@ class Demand:
     def _mentioning_root(self, root: str) -> frozenset[int]:
         found = self._root_mentions.get(root)
         if found is None:
-            found = self.text.files_with(root)
+            found = frozenset(self.text.files_with(root))
             self._root_mentions[root] = found
         return found
 
@@ -282,12 +301,15 @@ class Demand:
         info = self.modules[target]
         if info.is_package:
             yield from self.namespace.packages.get(info.name, ())
-        short = info.short
-        pool: set[int] = set(self.namespace.by_root.get(info.root, ()))
-        for name in info.names:
-            pool |= self._mentioning_root(name.split(".", 1)[0])
-        for index in pool:
-            if index != target and self.text.mentions(index, short):
+        roots = self.roots[target]
+        own_root = roots[0]
+        mentioning = [self._mentioning_root(root) for root in roots[1:]]
+        for index in self.text.files_with(info.short):
+            if index == target:
+                continue
+            # A relative import stays inside the top-level package; an absolute one names it
+            # (or one of the module's other names).
+            if self.roots[index][0] == own_root or any(index in m for m in mentioning):
                 yield index
 
     def callers(self, seeds: Iterable[int], known: set[int] | None = None) -> set[int]:
@@ -303,6 +325,11 @@ class Demand:
                     todo.append(index)
         return found
 
-    def providers(self, word: str, ref_module: int | None = None) -> set[int]:
-        """Files that may store or close a shared object known by ``word``."""
-        return set(self.text.files_with(word))
+    def framework_reachable(self, packages: Iterable[str]) -> set[int]:
+        """Files that may reach a web framework's API through imports (like Redis-reachable)."""
+        if self._framework is None:
+            seeds: set[int] = set()
+            for package in packages:
+                seeds.update(self.text.files_with(package))
+            self._framework = self.callers(seeds)
+        return self._framework

@@ -18,7 +18,7 @@ import pathspec
 from . import noqa, redis_api
 from .cache import Cache, context_digest, summary_key
 from .config import Settings, selected_codes
-from .demand import Demand, FileFacts, ModuleInfo, Namespace, TextIndex, state_names, summary_refs
+from .demand import Demand, FileFacts, ModuleInfo, Namespace, TextIndex, resolving_refs
 from .diagnostics import FileError, Finding, Position
 from .discovery import ProjectFile, discover, is_test_file, module_names
 from .frameworks import build_knowledge
@@ -207,6 +207,14 @@ class _Project:
                     self._cache_key(index), outcome.summary, outcome.parse_failure
                 )
 
+    def summary_known(self, index: int) -> bool:
+        """Has the file been summarised (or found unreadable or unparsable)?"""
+        return index in self.outcomes or self.datas[index] is None
+
+    def summary(self, index: int) -> ModuleSummary | None:
+        outcome = self.outcomes.get(index)
+        return outcome.summary if outcome is not None else None
+
     def _wants_source(self, index: int) -> bool:
         return self.keep_sources or self.jobs[index].reported
 
@@ -259,40 +267,48 @@ class _Project:
         return None
 
 
-def _needed(project: _Project, demand: Demand) -> tuple[set[int], set[int]]:
+_CONSTRUCTOR_NAMES = frozenset(
+    name.rsplit(".", 1)[-1] for name in redis_api.CONSTRUCTORS
+) | frozenset(name.rsplit(".", 2)[-2] for name in redis_api.CONSTRUCTORS if name.count(".") > 1)
+
+
+def _needed(
+    project: _Project, demand: Demand, frameworks: frozenset[str]
+) -> tuple[set[int], set[int]]:
     """The files the analysis needs, and the reported files that can hold findings.
 
-    See ``demand``: the candidates' callers (text), what the needed summaries refer to
-    (summaries, forwards), and who stores or closes the shared objects they use.
+    See ``demand``: the candidates' callers (a text test, backwards), and the modules the
+    callers' references resolve through (followed forwards through the summaries, one step at a
+    time: an import or a variable leads to the next module, a class to its bases).
     """
     namespace = demand.namespace
     candidates = set(demand.candidates)
     callers = demand.callers(demand.redis_reachable | candidates)
     needed = set(callers)
-    words_done: set[str] = set()
+    # A reference is followed into a module only if the module may lead to something the
+    # analysis recognises: a caller, a Redis constructor or a web framework's API. Following
+    # `Service()` into a plain module would end at a plain class, which decides nothing.
+    framework = demand.framework_reachable(frameworks)
+    processed: set[int] = set()
     owners_done: set[int] = set()
+    followed: set[str] = set()
+    pending: list[str] = []
+
+    def add(index: int) -> None:
+        for found in (index, *namespace.ancestors(index)):
+            needed.add(found)
+
     while True:
         project.summarise(needed)
-        grown = False
-        refs_of: dict[int, list[str]] = {}
+        before = len(needed)
         owners: set[int] = set()
-        for index in sorted(needed):
-            outcome = project.outcomes.get(index)
-            if outcome is None or outcome.summary is None:
+        for index in sorted(callers - processed):
+            processed.add(index)
+            summary = project.summary(index)
+            if summary is None:
                 continue
-            summary = outcome.summary
-            refs = refs_of[index] = list(summary_refs(summary))
-            # Resolution: whatever the needed summaries refer to, forwards, exactly.
-            for ref in refs:
-                for module in namespace.referenced(ref):
-                    for found in (module, *namespace.ancestors(module)):
-                        if found not in needed:
-                            needed.add(found)
-                            grown = True
-            for found in namespace.ancestors(index):
-                if found not in needed:
-                    needed.add(found)
-                    grown = True
+            add(index)
+            pending.extend(resolving_refs(summary, _CONSTRUCTOR_NAMES))
             # Another module's variable assigned here (``shared.client = Redis()``): code that
             # uses that module may close a long-lived client without naming Redis at all.
             for function in summary.functions:
@@ -300,48 +316,77 @@ def _needed(project: _Project, demand: Demand) -> tuple[set[int], set[int]]:
                     modules = list(namespace.referenced(assign.target))
                     if modules and modules[-1] != index:
                         owners.add(modules[-1])  # the deepest: the variable's own module
+        waiting: list[str] = []
+        while pending:
+            ref = pending.pop()
+            if ref in followed:
+                continue
+            modules, following, ready = _follow(project, namespace, ref)
+            if modules and not (
+                modules[-1] in callers
+                or modules[-1] in framework
+                or modules[-1] in demand.redis_reachable
+            ):
+                followed.add(ref)
+                continue
+            for module in modules:
+                if module not in needed:
+                    add(module)
+            if not ready:
+                waiting.append(ref)  # its module is summarised at the next round
+                continue
+            followed.add(ref)
+            pending.extend(following)
+        pending = waiting
         new_owners = owners - owners_done
         owners_done |= owners
         if new_owners:
             users = demand.callers(new_owners)
             for index in users:
-                if demand.reported[index] and index not in candidates:
+                if demand.reported[index]:
                     candidates.add(index)
-            if not users <= callers:
-                demand.callers(users, callers)
-        # Shared objects the candidates (and the Redis-reachable code) use: who may store or
-        # close them, and who calls those.
-        words: set[str] = set()
-        for index in candidates | demand.redis_reachable:
-            refs = refs_of.get(index, [])
-            words |= state_names(refs)
-            for ref in refs:
-                words |= _variable_words(namespace, ref)
-        words -= words_done
-        words_done |= words
-        providers: set[int] = set()
-        for word in words:
-            providers |= demand.providers(word)
-        if not providers <= callers:
-            demand.callers(providers, callers)
+            demand.callers(users, callers)
         for index in callers:
             if index not in needed:
-                needed.add(index)
-                grown = True
-        if not grown:
+                add(index)
+        if len(needed) == before and not (callers - processed):
             return needed, candidates
 
 
-def _variable_words(namespace: Namespace, ref: str) -> set[str]:
-    """The names right after each module prefix of a reference (``app.db.client.get``: client)."""
-    if ref.startswith(("param:", "local:")):
-        return set()
-    segments = [segment.removesuffix("()") for segment in ref.split(".")]
-    words: set[str] = set()
-    for end in range(1, len(segments)):
-        if ".".join(segments[:end]) in namespace.by_name:
-            words.add(segments[end])
-    return words
+def _follow(project: _Project, namespace: Namespace, ref: str) -> tuple[list[int], list[str], bool]:
+    """One step of resolving ``ref``: the modules it passes through, where it leads next, and
+    whether that could be decided (False while the module it leads into is not summarised)."""
+    modules = list(namespace.referenced(ref))
+    if not modules:
+        return [], [], True
+    deepest = modules[-1]
+    if not project.summary_known(deepest):
+        return modules, [], False
+    summary = project.summary(deepest)
+    if summary is None:
+        return modules, [], True
+    segments = ref.split(".")
+    matched = next(
+        end
+        for end in range(len(segments), 0, -1)
+        if ".".join(s.removesuffix("()") for s in segments[:end]) in namespace.by_name
+        and namespace.by_name[".".join(s.removesuffix("()") for s in segments[:end])] == deepest
+    )
+    rest = segments[matched:]
+    if not rest:
+        return modules, [], True
+    head = rest[0]
+    key = f"{summary.name}.{head.removesuffix('()')}"
+    tail = ".".join(rest[1:])
+    following: list[str] = []
+    for target in (summary.imports.get(key), summary.variables.get(key)):
+        if target is not None and not target.startswith(("local:", "param:", "list:")):
+            called = "()" if head.endswith("()") else ""
+            following.append(target + called + (f".{tail}" if tail else ""))
+    for cls in summary.classes:
+        if cls.qualname == key or key.startswith(cls.qualname + "."):
+            following.extend(cls.bases)
+    return modules, following, True
 
 
 def lint(
@@ -425,7 +470,7 @@ def lint(
     if full:
         needed, candidates = set(range(len(jobs))), set(range(len(jobs)))
     else:
-        needed, candidates = _needed(project, demand)
+        needed, candidates = _needed(project, demand, knowledge.packages)
     # Syntax errors are reported where the analysis looks (the candidates) and in files named on
     # the command line (pre-commit's changed files): a file that cannot touch Redis is not
     # parsed at all, so a syntax error there is other tools' business.
