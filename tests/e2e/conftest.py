@@ -22,10 +22,12 @@ from .harness import (
     seed,
 )
 
-# The example's two pools (asyncio and sync) are each sized above the test load (50 concurrent),
-# so that the fixed app never meets MaxConnectionsError here; bench/runtime.py shows what the
-# default of 100 does at 200 concurrent.
+# Every pool the example makes is sized (REDIS_MAX_CONNECTIONS) above the test load of 50
+# concurrent, so that the fixed app never meets MaxConnectionsError here; bench/runtime.py shows
+# what the default of 100 does at 200 concurrent.
 POOL_SIZE = 60
+# A request goes through at most two pools: the middleware's client and the endpoint's (the
+# asyncio one, or the sync one for /carts). --fix may merge them; it must not add per-request ones.
 POOLS = 2
 
 

@@ -43,8 +43,7 @@ def test_after_fix_no_failures_same_answers_bounded_connections(
         path for path, status, body in result.responses if (status, body) != baseline[path]
     )
     assert not wrong, f"answers differ from the original app's at concurrency 1: {wrong}"
-    # Shared pools: connections are opened once and reused, never one per request. (The
-    # cart endpoint uses both pools: the middleware's asyncio client and the sync client.)
+    # Shared pools: connections are opened once and reused, never one per request.
     assert opened <= POOLS * POOL_SIZE + 5, f"{opened} Redis connections for {REQUESTS} requests"
 
 

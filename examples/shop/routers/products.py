@@ -10,7 +10,6 @@ router = APIRouter(prefix="/products", tags=["products"])
 
 @router.get("")
 async def list_products(request: Request) -> list[dict[str, str]]:
-    # BUG (RPL001): the same per-request from_pool as in deps.get_redis, written inline.
     async with Redis.from_pool(request.app.state.pool) as r:
         ids = sorted(await r.smembers("shop:products"), key=int)
         async with r.pipeline(transaction=False) as pipe:
