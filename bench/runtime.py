@@ -216,11 +216,12 @@ def main() -> int:
         fix = run_fix(after)
         print(f"redispool-lint --fix on a copy of examples/: exit {fix.returncode}")
         print(fix.stdout or fix.stderr)
-        fixed = any(
-            (after / p.relative_to(before)).read_bytes() != p.read_bytes()
+        changed = sorted(
+            p.relative_to(before).as_posix()
             for p in before.rglob("*.py")
+            if (after / p.relative_to(before)).read_bytes() != p.read_bytes()
         )
-        after_note = "" if fixed else " (--fix changed nothing)"
+        after_note = "" if changed else " (--fix changed nothing)"
         scenarios = [
             Scenario(f"before --fix, pool {DEFAULT_POOL}", before, DEFAULT_POOL),
             Scenario(f"after --fix{after_note}, pool {DEFAULT_POOL}", after, DEFAULT_POOL),
@@ -245,6 +246,9 @@ def main() -> int:
         "`def` dependency), every one also passing the middleware's per-request `from_url`. "
         "*pool* is `REDIS_MAX_CONNECTIONS`, the size of each of the app's pools; redis-py "
         "8.1's asyncio pool raises `MaxConnectionsError` when all its connections are busy.",
+        "",
+        f"*after --fix*: a copy of examples/ after `redispool-lint --fix` (exit {fix.returncode}; "
+        f"changed: {', '.join(changed) or 'nothing'}).",
     ]
     args.out.mkdir(parents=True, exist_ok=True)
     write_table(rows, header, args.out / "runtime.md")
