@@ -440,6 +440,16 @@ class _Extractor:
                 subject = node.left
             elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
                 subject = node.operand
+            elif (
+                isinstance(node, ast.Compare)
+                and isinstance(node.ops[0], ast.NotIn)
+                and len(node.comparators) == 1
+            ):
+                # ``key not in registry``: an item of ``registry`` is unset (``registry[]``).
+                container = self.dotted(node.comparators[0])
+                if container is not None and not container.startswith(("local:", "param:")):
+                    found.add(f"{container}[]")
+                continue
             if isinstance(subject, ast.Call) and subject.args:
                 # hasattr(o, "a") / getattr(o, "a", None)
                 name = self.dotted(subject.func)
@@ -704,6 +714,10 @@ class _Extractor:
         elif isinstance(assigned, ast.Attribute):
             assigned_to = self.dotted(assigned)
         guarded = assigned_to is not None and any(assigned_to in g for g in self.guards)
+        if not guarded and isinstance(assigned, ast.Subscript):
+            # ``if key not in registry: registry[key] = Redis(...)``: once per key.
+            container = self.dotted(assigned.value)
+            guarded = container is not None and any(f"{container}[]" in g for g in self.guards)
         if not guarded and isinstance(assigned, ast.Name):
             guarded = any(
                 f"{self.module}.{assigned.id}" in g or f"local:{assigned.id}" in g
