@@ -176,6 +176,13 @@ def lookup(qualname: str) -> Constructor | None:
     return CONSTRUCTORS.get(qualname)
 
 
+def has_aclose(constructor: Constructor) -> bool:
+    """True for clients with ``aclose()`` (redis-py >= 5.0.1, valkey-py). aioredis has none: its
+    2.x ``close()`` is the coroutine to await, its 1.x ``close()`` a plain method followed by
+    ``await wait_closed()``."""
+    return not constructor.qualname.startswith("aioredis.")
+
+
 def classify(constructor: Constructor, keywords: frozenset[str]) -> Ownership:
     """The ownership of one call, which for a class call depends on ``connection_pool=``."""
     if constructor.is_class_call and POOL_KEYWORD in keywords:

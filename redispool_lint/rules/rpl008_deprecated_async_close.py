@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from .. import redis_api
 from ..diagnostics import Finding
 from ..project.objects import split_method
 from ..redis_api import Flavor, Ownership
@@ -19,7 +20,7 @@ class DeprecatedAsyncClose(Rule):
     what_it_does = """
         Finds `close()` called on an asyncio Redis client: awaited, it is deprecated since
         redis-py 5.0.1 in favour of `aclose()`; not awaited, it creates a coroutine that never
-        runs, so nothing is closed.
+        runs, so nothing is closed. aioredis clients are left alone: they have no `aclose()`.
     """
     why_is_this_bad = """
         `await client.close()` emits a `DeprecationWarning` and will go away. `client.close()`
@@ -58,7 +59,7 @@ class DeprecatedAsyncClose(Rule):
                 constructor = context.objects.holds(receiver, function)
                 if constructor is None or constructor.flavor is not Flavor.ASYNC:
                     continue
-                if constructor.ownership is Ownership.POOL:
+                if constructor.ownership is Ownership.POOL or not redis_api.has_aclose(constructor):
                     continue
                 if call.awaited:
                     message = (
