@@ -33,7 +33,10 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 
 
 def run(work: Path, *args: str, stdin: str | None = None) -> tuple[int, str, str]:
-    runner = CliRunner()
+    try:  # click < 8.2 mixes stderr into stdout unless told not to
+        runner = CliRunner(mix_stderr=False)  # type: ignore[call-arg]
+    except TypeError:
+        runner = CliRunner()
     result = runner.invoke(main, [*args, "--no-cache"], input=stdin, catch_exceptions=False)
     return result.exit_code, result.stdout, result.stderr
 
