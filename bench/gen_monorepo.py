@@ -112,7 +112,9 @@ def get_service() -> {cls}Service:
 
 
 @router.post("/")
-async def create_{index}(payload: {cls}In, service: {cls}Service = Depends(get_service)) -> {cls}Out:
+async def create_{index}(
+    payload: {cls}In, service: {cls}Service = Depends(get_service)
+) -> {cls}Out:
     return service.create(payload)
 
 

@@ -303,7 +303,7 @@ class Demand:
             yield from self.namespace.packages.get(info.name, ())
         roots = self.roots[target]
         own_root = roots[0]
-        mentioning = [self._mentioning_root(root) for root in roots[1:]]
+        mentioning = [self._mentioning_root(root) for root in roots]
         for index in self.text.files_with(info.short):
             if index == target:
                 continue

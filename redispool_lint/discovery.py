@@ -165,9 +165,11 @@ def discover(
         else:
             result.problems.append((display_path(target, cwd), "no such file or directory"))
 
+    reported_prefixes = [(str(d), str(d).rstrip(os.sep) + os.sep) for d in reported_dirs]
+
     def is_reported(path: Path) -> bool:
-        absolute = path.absolute()
-        return any(absolute == d or d in absolute.parents for d in reported_dirs)
+        absolute = str(path.absolute())
+        return any(absolute == d or absolute.startswith(p) for d, p in reported_prefixes)
 
     walk_roots = [root] + [d for d in reported_dirs if root not in (d, *d.parents)]
     for walk_root in walk_roots:
@@ -216,38 +218,57 @@ def _walk(folder: Path, ignore: _Ignore, result: Discovery) -> Iterator[Path]:
                 yield path
 
 
-def module_names(root: Path, path: Path) -> tuple[str, list[str], bool]:
+def module_names(
+    root: Path, path: Path, has_init: dict[str, bool] | None = None
+) -> tuple[str, list[str], bool]:
     """The module's canonical dotted name, other names it may be imported by, and is_package.
 
     A file inside packages (folders with ``__init__.py``) is named from its top package; a file
     in plain folders (namespace packages, common in FastAPI apps run from the project folder) is
     named from the project root, without a leading ``src``. Suffixes of the root-relative name
-    are aliases, for apps run from a sub-folder.
+    are aliases, for apps run from a sub-folder. ``has_init`` caches which folders are packages
+    (one lint asks for thousands of files in the same folders).
     """
-    absolute = path.absolute()
-    try:
-        parts = list(absolute.relative_to(root.absolute()).with_suffix("").parts)
-    except ValueError:
-        parts = [absolute.stem]
+    cache = has_init if has_init is not None else {}
+
+    def is_package_folder(folder: str) -> bool:
+        found = cache.get(folder)
+        if found is None:
+            found = cache[folder] = os.path.exists(os.path.join(folder, "__init__.py"))
+        return found
+
+    absolute = os.path.abspath(path)
+    root_text = os.path.abspath(root)
+    stem = os.path.splitext(os.path.basename(absolute))[0]
+    relative = os.path.relpath(absolute, root_text) if _is_below(absolute, root_text) else None
+    if relative is not None:
+        parts = os.path.splitext(relative)[0].split(os.sep)
+        parts = [part for part in parts if part not in ("", ".")]
+    else:
+        parts = [stem]
     is_package = bool(parts) and parts[-1] == "__init__"
     if is_package:
         parts = parts[:-1]
-    package_parts: list[str] = [] if is_package else [absolute.stem]
-    folder = absolute.parent
-    while (folder / "__init__.py").exists() and folder != folder.parent:
-        package_parts.insert(0, folder.name)
-        folder = folder.parent
-    relative = parts[1:] if parts and parts[0] == "src" and len(parts) > 1 else parts
-    in_package = (absolute.parent / "__init__.py").exists()
-    canonical_parts = package_parts if in_package and package_parts else relative
-    canonical = ".".join(canonical_parts) or absolute.stem
+    package_parts: list[str] = [] if is_package else [stem]
+    folder = os.path.dirname(absolute)
+    while is_package_folder(folder) and folder != os.path.dirname(folder):
+        package_parts.insert(0, os.path.basename(folder))
+        folder = os.path.dirname(folder)
+    without_src = parts[1:] if parts and parts[0] == "src" and len(parts) > 1 else parts
+    in_package = is_package_folder(os.path.dirname(absolute))
+    canonical_parts = package_parts if in_package and package_parts else without_src
+    canonical = ".".join(canonical_parts) or stem
     aliases: list[str] = []
-    for candidate in (parts, relative, package_parts):
+    for candidate in (parts, without_src, package_parts):
         for start in range(len(candidate)):
             alias = ".".join(candidate[start:])
             if alias and alias != canonical and alias not in aliases:
                 aliases.append(alias)
     return canonical, aliases, is_package
+
+
+def _is_below(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
 #: Folders whose modules are not the application: tests (and their fixtures) and scripts run by
@@ -257,11 +278,13 @@ NOT_APPLICATION_FOLDERS = ("tests", "test", "scripts", "script")
 
 def is_test_file(root: Path, path: Path) -> bool:
     """Tests, their fixtures and scripts: their apps are not the application's request path."""
-    name = path.name
+    name = os.path.basename(path)
     if name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py":
         return True
-    try:
-        relative = path.absolute().relative_to(root.absolute()).parts[:-1]
-    except ValueError:
-        relative = path.parts[:-1]
-    return any(part in NOT_APPLICATION_FOLDERS for part in relative)
+    absolute = os.path.abspath(path)
+    root_text = os.path.abspath(root)
+    if _is_below(absolute, root_text):
+        folders = os.path.relpath(os.path.dirname(absolute), root_text).split(os.sep)
+    else:
+        folders = list(Path(path).parts[:-1])
+    return any(part in NOT_APPLICATION_FOLDERS for part in folders)

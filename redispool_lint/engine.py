@@ -428,8 +428,15 @@ def lint(
         extra_route_decorators=settings.entry_point_decorators,
         extra_dependency_markers=settings.dependency_markers,
     )
+    has_init: dict[str, bool] = {}
     jobs = [
-        _job(file, discovery.root, overrides.get(file.path.absolute()), keep_sources)
+        _job(
+            file,
+            discovery.root,
+            overrides.get(file.path.absolute()) if overrides else None,
+            keep_sources,
+            has_init,
+        )
         for file in discovery.files
     ]
     keep_roots = frozenset(
@@ -576,8 +583,14 @@ def lint(
     return result
 
 
-def _job(file: ProjectFile, root: Path, data: bytes | None, keep_source: bool) -> _Job:
-    module, aliases, is_package = module_names(root, file.path)
+def _job(
+    file: ProjectFile,
+    root: Path,
+    data: bytes | None,
+    keep_source: bool,
+    has_init: dict[str, bool] | None = None,
+) -> _Job:
+    module, aliases, is_package = module_names(root, file.path, has_init)
     return _Job(
         path=file.path,
         display=file.display,

@@ -266,9 +266,27 @@ def _generated_project(folder: Path, seed: int) -> None:
     (app / "main.py").write_text(main, encoding="utf-8")
 
 
+def _flatten(folder: Path) -> None:
+    """The same project as top-level modules (several top-level names, absolute imports)."""
+    package = folder / "svc"
+    (package / "__init__.py").unlink()
+    for path in sorted(package.rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        text = text.replace("from svc import ", "import ").replace("from svc.", "from ")
+        target = folder / path.relative_to(package)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+        path.unlink()
+    shutil.rmtree(package)
+
+
 @pytest.mark.parametrize("seed", range(60))
 def test_generated_projects(seed: int, tmp_path: Path) -> None:
     _generated_project(tmp_path, seed)
+    if seed % 2:
+        _flatten(tmp_path)
+        assert_same(tmp_path)
+        return
     assert_same(tmp_path)
     # and as pre-commit would lint a router alone
     for path in sorted((tmp_path / "svc" / "routers").glob("r*.py"))[:2]:
