@@ -126,6 +126,21 @@ def _closed_at_shutdown(context: RuleContext) -> set[str]:
         for call in function.calls:
             if call.context is not None and call.assigned_to:
                 closed |= _aliases(call.assigned_to, function)
+    for function in context.model.functions.values():
+        closed |= _close_callbacks(function)
+    return closed
+
+
+def _close_callbacks(function: FunctionSummary) -> set[str]:
+    """Objects whose close method is handed over to be called later:
+    ``stack.push_async_callback(client.aclose)``, ``add_event_handler("shutdown", r.close)``."""
+    closed: set[str] = set()
+    for call in function.calls:
+        for ref in [*call.args, *(value for _, value in call.keywords)]:
+            for element in ref[5:].split(",") if ref and ref.startswith("list:") else [ref]:
+                receiver = receiver_of_close(element) if element else None
+                if receiver is not None:
+                    closed |= _aliases(receiver, function)
     return closed
 
 
