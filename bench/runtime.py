@@ -157,6 +157,9 @@ def write_table(rows: list[Row], header: list[str], path: Path) -> None:
         "  generator saw when no answer came.",
         "- *Redis connections opened*: growth of `total_connections_received` (Redis `INFO stats`)",
         "  during the run; a shared pool opens its connections once and reuses them.",
+        "- *req/s*: the load generator and the server share the machine's cores (and with",
+        "  whatever else runs on it), so compare rows of one run; the failures and the",
+        "  connection counts do not depend on speed.",
         "",
     ]
     path.write_text("\n".join(lines), encoding="utf-8")
