@@ -303,6 +303,8 @@ class RequestAnalysis:
                     init = self.model.find_method(callee, "__init__")
                     if init:
                         edges.append(Edge(init, "instantiated by", call.after_yield))
+                    if call.context is not None:
+                        edges += self._context_edges(callee, call.context, call.after_yield)
                 elif callee.endswith("()") and callee[:-2] in self.model.classes:
                     method = self.model.find_method(callee[:-2], "__call__")
                     if method:
@@ -324,6 +326,12 @@ class RequestAnalysis:
                         target = self.model.resolve(arg, types)
                         if target in self.model.functions:
                             edges.append(Edge(target, "called by", call.after_yield))
+            for site in function.withs:
+                # ``with session:`` on an instance of a project class.
+                held = self.model.resolve(site.expr, types)
+                if held.endswith("()") and held[:-2] in self.model.classes:
+                    context = "async with" if site.is_async else "with"
+                    edges += self._context_edges(held[:-2], context, site.after_yield)
             for call in function.signature_calls:
                 edges += self._dependency_edges(call.callee, call.args, call.keywords)
             for annotation in function.annotations:
@@ -332,6 +340,14 @@ class RequestAnalysis:
                     edges += self._dependency_edges(callee, (ref,), ())
             edges += [Edge(wrapper, "wraps", False) for wrapper in self._wrappers(function)]
             self.edges[function.qualname] = edges
+
+    def _context_edges(self, cls: str, context: str, after_yield: bool) -> list[Edge]:
+        """A ``with`` block runs the class's enter and exit methods."""
+        names = (
+            ("__aenter__", "__aexit__") if context == "async with" else ("__enter__", "__exit__")
+        )
+        found = (self.model.find_method(cls, name) for name in names)
+        return [Edge(method, "entered by", after_yield) for method in found if method]
 
     def _super_method(self, cls: str, name: str) -> str | None:
         summary = self.model.classes.get(cls)
