@@ -260,7 +260,9 @@ def _run(
     text = FORMATS[terminal](report, terminal_style)
     if statistics:
         text = render_statistics(report, terminal_style)
-    _emit(text, output_file, to_stderr=reading_stdin and fix, color=terminal_style.color)
+    # With --diff, stdout carries only the diff (pipeable to `patch`/`git apply`), like ruff.
+    to_stderr = (reading_stdin and fix) or diff
+    _emit(text, output_file, to_stderr=to_stderr, color=terminal_style.color)
     for fmt, file in outputs:
         if file is not None:
             _emit(FORMATS[fmt](report, Style(False)), file, to_stderr=False, color=False)
