@@ -412,13 +412,13 @@ class _Extractor:
                 )
             else:
                 self.visit_expr(expr)
-                ref = self.dotted(expr)
-                if ref is not None and self.function is not None:
-                    self.function.withs.append(
-                        WithSite(
-                            ref, self.written(expr), is_async, self.span(expr), self.seen_yield
+                for ref in self.alternatives(expr):
+                    if self.function is not None:
+                        self.function.withs.append(
+                            WithSite(
+                                ref, self.written(expr), is_async, self.span(expr), self.seen_yield
+                            )
                         )
-                    )
             if item.optional_vars is not None:
                 for name in _target_names(item.optional_vars):
                     if self.scope is self.module_scope:
@@ -690,8 +690,37 @@ class _Extractor:
             self.visit_expr(arg.value if isinstance(arg, ast.Starred) else arg)
         for kw in node.keywords:
             self.visit_expr(kw.value)
-        callee = self.dotted(node.func)
-        if callee is None or self.function is None:
+        for callee in self.alternatives(node.func):
+            self.record_call(node, callee, context=context, assigned=assigned, awaited=awaited)
+
+    def alternatives(self, node: ast.expr) -> list[str]:
+        """The references an expression may be: one, or one per element for an attribute of a
+        loop variable bound to a literal (``for c in (a, b): c.aclose()``: ``a.aclose``...)."""
+        ref = self.dotted(node)
+        if ref is not None:
+            return ref[5:].split(",") if ref.startswith("list:") else [ref]
+        attrs: list[str] = []
+        while isinstance(node, ast.Attribute):
+            attrs.append(node.attr)
+            node = node.value
+        if not isinstance(node, ast.Name):
+            return []
+        base = self.resolve_name(node.id)
+        if not base.startswith("list:"):
+            return []
+        suffix = "".join(f".{attr}" for attr in reversed(attrs))
+        return [f"{element}{suffix}" for element in base[5:].split(",")]
+
+    def record_call(
+        self,
+        node: ast.Call,
+        callee: str,
+        *,
+        context: str | None,
+        assigned: ast.expr | None,
+        awaited: bool,
+    ) -> None:
+        if self.function is None:
             return
         args = tuple(self.ref_or_list(a) for a in node.args)
         if not self.keep(callee, args, node):
