@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from redispool_lint.config import Settings
+from redispool_lint.config import Settings, load_config
 from redispool_lint.fix import FixOutcome, fix_project, write_changes
 
 from .helpers import _MARKER, FIXTURES, actual_markers
@@ -62,8 +62,14 @@ def copy_project(case: Path, tmp_path: Path) -> Path:
     return work
 
 
+def settings_of(work: Path) -> Settings:
+    """The case's own ``[tool.redispool-lint]`` (``before/pyproject.toml``), if it has one."""
+    pyproject = work / "pyproject.toml"
+    return load_config(pyproject) if pyproject.read_text(encoding="utf-8").strip() else Settings()
+
+
 def run_fix(work: Path, unsafe: bool) -> FixOutcome:
-    outcome = fix_project([work], Settings(), unsafe=unsafe, cwd=work)
+    outcome = fix_project([work], settings_of(work), unsafe=unsafe, cwd=work)
     assert outcome.failures == []
     write_changes(outcome)
     return outcome
@@ -110,7 +116,7 @@ def test_fix_matches_golden(case: Path, tmp_path: Path) -> None:
         compile(path.read_bytes(), str(path), "exec")
     import_all(work)
 
-    again = fix_project([work], Settings(), unsafe=unsafe, cwd=work)
+    again = fix_project([work], settings_of(work), unsafe=unsafe, cwd=work)
     assert again.changes == {}, f"second --fix changed {sorted(again.changes)}"
 
 

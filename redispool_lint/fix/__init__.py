@@ -181,5 +181,14 @@ def _parses(text: str) -> bool:
 
 
 def write_changes(outcome: FixOutcome) -> None:
-    for source, text in outcome.changes.values():
-        write_atomic(source.path, encode(source, text))
+    """Write every changed file; one that cannot be written (read-only, immutable, a full disk)
+    is reported as a failure naming it, and the others are still written."""
+    for display, (source, text) in list(outcome.changes.items()):
+        try:
+            write_atomic(source.path, encode(source, text))
+        except OSError as error:
+            del outcome.changes[display]
+            outcome.fixed.pop(display, None)
+            outcome.failures.append(
+                FileError(display, f"cannot write the fix: {error.strerror or error}")
+            )

@@ -1470,6 +1470,10 @@ def count_name(node: cst.CSTNode, name: str) -> int:
     count = 0
 
     class _Count(cst.CSTVisitor):
+        def visit_Attribute(self, attribute: cst.Attribute) -> bool:
+            attribute.value.visit(self)  # ``x.cache`` is not a use of ``cache``
+            return False
+
         def visit_Name(self, n: cst.Name) -> None:
             nonlocal count
             if n.value == name:
