@@ -475,12 +475,13 @@ def add_import(
     imports = [(i, m) for i, m in ((i, _top_module(s)) for i, s in enumerate(body)) if m]
     if not imports:
         position = _after_docstring(body)
+        if position < len(body):
+            # The new line takes the blank lines above what follows; one blank line separates
+            # the imports from the code, as isort does.
+            following = body[position]
+            new_line = new_line.with_changes(leading_lines=following.leading_lines)
+            body[position] = following.with_changes(leading_lines=[cst.EmptyLine()])
         body.insert(position, new_line)
-        if position < len(body) - 1:
-            following = body[position + 1]
-            body[position + 1] = following.with_changes(
-                leading_lines=[cst.EmptyLine(), *following.leading_lines]
-            )
         return module.with_changes(body=body)
     same = [i for i, m in imports if _section(m, first_party) == section]
     if same:
@@ -534,12 +535,16 @@ def _extend_from(node: cst.ImportFrom, name: str) -> cst.ImportFrom:
         for a in aliases
     )
     if multiline:
+        # One name a line: the new name goes last; the old last takes the separator (newline
+        # and indent) the others use, and a trailing comma moves to the new name.
         last = aliases[-1]
+        separator = aliases[-2].comma if len(aliases) > 1 else cst.MaybeSentinel.DEFAULT
+        if not isinstance(separator, cst.Comma):
+            after = node.lpar.whitespace_after if node.lpar else cst.SimpleWhitespace(" ")
+            separator = cst.Comma(whitespace_after=after)
         if isinstance(last.comma, cst.Comma):
             new = new.with_changes(comma=last.comma)
-        else:
-            comma = aliases[-2].comma if len(aliases) > 1 else cst.Comma()
-            aliases[-1] = last.with_changes(comma=comma)
+        aliases[-1] = last.with_changes(comma=separator)
         return node.with_changes(names=[*aliases, new])
     trailing = isinstance(aliases[-1].comma, cst.Comma)
     names = [dotted_name(a.name) or "" for a in aliases]

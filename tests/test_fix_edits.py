@@ -1,0 +1,166 @@
+"""The fix machinery below the planner: imports added in the file's style, imports a rewrite
+left unused removed, old/new text turned into edits that reproduce the new text exactly, and
+the fix loop's choice of non-overlapping fixes."""
+
+from __future__ import annotations
+
+import libcst as cst
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from redispool_lint.diagnostics import Applicability, Edit, Finding, Fix, Position
+from redispool_lint.fix import _choose
+from redispool_lint.fix.cst_tools import add_import, drop_unused_imports, text_edits
+from redispool_lint.fix.edits import apply_edits
+
+FIRST_PARTY = frozenset({"app"})
+
+
+def added(source: str, spec: tuple[str, str, str]) -> str:
+    return add_import(cst.parse_module(source), spec, FIRST_PARTY).code
+
+
+@pytest.mark.parametrize(
+    ("source", "spec", "expected"),
+    [
+        # An existing `from m import ...` gains the name, sorted in.
+        (
+            "from fastapi import APIRouter, Depends\n\nx = 1\n",
+            ("fastapi", "Request", ""),
+            "from fastapi import APIRouter, Depends, Request\n\nx = 1\n",
+        ),
+        (
+            "from fastapi import Depends, APIRouter\n",
+            ("fastapi", "Request", ""),
+            "from fastapi import Depends, APIRouter, Request\n",
+        ),
+        (
+            "from fastapi import FastAPI, Request\n",
+            ("fastapi", "Request", ""),
+            "from fastapi import FastAPI, Request\n",
+        ),
+        # Parenthesised, one name a line: appended in the same style.
+        (
+            "from fastapi import (\n    APIRouter,\n    Depends,\n)\n",
+            ("fastapi", "Request", ""),
+            "from fastapi import (\n    APIRouter,\n    Depends,\n    Request,\n)\n",
+        ),
+        # A stdlib import goes to the stdlib section, before third-party code.
+        (
+            "from fastapi import FastAPI\n\nfrom app import routes\n",
+            ("contextlib", "asynccontextmanager", ""),
+            "from contextlib import asynccontextmanager\n\nfrom fastapi import FastAPI\n\n"
+            "from app import routes\n",
+        ),
+        # Third party next to third party, sorted; `import x` lines before `from x` lines.
+        (
+            "import os\n\nfrom fastapi import FastAPI\n\nfrom app import routes\n",
+            ("redis.asyncio", "", "redis"),
+            "import os\n\nimport redis.asyncio as redis\nfrom fastapi import FastAPI\n\n"
+            "from app import routes\n",
+        ),
+        # First party after the last first-party import.
+        (
+            "from fastapi import FastAPI\n\nfrom app import routes\n",
+            ("app.settings", "REDIS_URL", ""),
+            "from fastapi import FastAPI\n\nfrom app import routes\nfrom app.settings import "
+            "REDIS_URL\n",
+        ),
+        # No imports at all: after the docstring.
+        (
+            '"""Doc."""\n\nx = 1\n',
+            ("fastapi", "Request", ""),
+            '"""Doc."""\n\nfrom fastapi import Request\n\nx = 1\n',
+        ),
+    ],
+)
+def test_add_import(source: str, spec: tuple[str, str, str], expected: str) -> None:
+    assert added(source, spec) == expected
+
+
+def test_add_import_keeps_crlf() -> None:
+    source = "from fastapi import FastAPI\r\n\r\napp = FastAPI()\r\n"
+    result = added(source, ("contextlib", "asynccontextmanager", ""))
+    assert result == (
+        "from contextlib import asynccontextmanager\r\n\r\nfrom fastapi import FastAPI\r\n"
+        "\r\napp = FastAPI()\r\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        # `Redis` was used, is not any more: it goes, its neighbour stays.
+        (
+            "from redis.asyncio import ConnectionPool, Redis\nx = Redis(ConnectionPool())\n",
+            "from redis.asyncio import ConnectionPool, Redis\nx = ConnectionPool()\n",
+            "from redis.asyncio import ConnectionPool\nx = ConnectionPool()\n",
+        ),
+        # A whole line goes, and the blank line that separated its section with it.
+        (
+            "import os\n\nimport redis\nx = redis.from_url(os.environ['U'])\n",
+            "import os\n\nimport redis\nx = 1\n",
+            "x = 1\n",
+        ),
+        # Never used before: not ours to remove. `redis` in `state.redis` is not a use.
+        (
+            "import json\nfrom redis import Redis\nr = Redis()\n",
+            "import json\nfrom redis import Redis\nr = request.app.state.redis\n",
+            "import json\nr = request.app.state.redis\n",
+        ),
+    ],
+)
+def test_drop_unused_imports(old: str, new: str, expected: str) -> None:
+    assert drop_unused_imports(cst.parse_module(old), cst.parse_module(new)).code == expected
+
+
+lines = st.lists(
+    st.sampled_from(["a\n", "b\n", "\n", "    c = 1\n", "d\r\n", "é\n", "x"]), max_size=12
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(old=lines, new=lines)
+def test_text_edits_reproduce_the_new_text(old: list[str], new: list[str]) -> None:
+    before, after = "".join(old), "".join(new)
+    edits = text_edits("f.py", before, after)
+    assert apply_edits(before, edits) == after
+    if before == after:
+        assert edits == []
+
+
+def _finding(path: str, *edits: Edit) -> Finding:
+    return Finding(
+        "RPL001",
+        "m",
+        path,
+        Position(1, 1),
+        Position(1, 2),
+        1,
+        fix=Fix(Applicability.SAFE, "fix", tuple(edits)),
+    )
+
+
+def test_choose_shares_identical_edits_and_defers_overlaps() -> None:
+    lifespan = Edit("main.py", Position(10, 1), Position(11, 1), "    app.state.redis = ...\n")
+    first = _finding("a.py", lifespan, Edit("a.py", Position(3, 1), Position(5, 1), "x\n"))
+    second = _finding("b.py", lifespan, Edit("b.py", Position(3, 1), Position(4, 1), "y\n"))
+    clash = _finding("a.py", Edit("a.py", Position(4, 1), Position(6, 1), "z\n"))
+    insertion = _finding("a.py", Edit("a.py", Position(3, 1), Position(3, 1), "w\n"))
+    chosen = _choose([first, second, clash, insertion], unsafe=False, failures={})
+    assert chosen == [first, second]
+
+
+def test_choose_skips_unsafe_without_unsafe_fixes() -> None:
+    unsafe = Finding(
+        "RPL002",
+        "m",
+        "a.py",
+        Position(1, 1),
+        Position(1, 2),
+        1,
+        fix=Fix(Applicability.UNSAFE, "fix", (Edit("a.py", Position(1, 1), Position(2, 1), ""),)),
+    )
+    assert _choose([unsafe], unsafe=False, failures={}) == []
+    assert _choose([unsafe], unsafe=True, failures={}) == [unsafe]
