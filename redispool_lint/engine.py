@@ -46,6 +46,8 @@ _STDLIB: frozenset[str] = frozenset(
     getattr(sys, "stdlib_module_names", ("json", "logging", "typing", "types", "queue", "http"))
 )
 
+_EXTRACT_RECURSION_LIMIT = 4000
+
 #: Below this many files, worker processes cost more than they save.
 PARALLEL_THRESHOLD = 300
 
@@ -111,15 +113,24 @@ def _summarise(
     if isinstance(tree, ParseFailure):
         outcome.parse_failure = tree
         return outcome
-    outcome.summary = extract(
-        source,
-        tree,
-        job.module,
-        is_package=job.is_package,
-        is_test=job.is_test,
-        keep_roots=keep_roots,
-        keep_names=keep_names,
-    )
+    # The extractor walks the tree recursively: an expression Python accepts (a chain of a few
+    # thousand `+`) may still be deeper than the default limit allows.
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, _EXTRACT_RECURSION_LIMIT))
+    try:
+        outcome.summary = extract(
+            source,
+            tree,
+            job.module,
+            is_package=job.is_package,
+            is_test=job.is_test,
+            keep_roots=keep_roots,
+            keep_names=keep_names,
+        )
+    except RecursionError:
+        outcome.error = "nested too deeply to analyse"
+    finally:
+        sys.setrecursionlimit(limit)
     return outcome
 
 

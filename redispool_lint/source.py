@@ -162,12 +162,16 @@ def parse(source: SourceFile) -> ast.Module | ParseFailure:
     except SyntaxError as error:
         row = error.lineno or 1
         column = max((error.offset or 1) - 1, 0)
-        return ParseFailure(
-            error.msg or "invalid syntax", row, column, newer_syntax=_valid_for_newer_python(source)
-        )
-    except (ValueError, MemoryError, RecursionError) as error:
-        # ValueError: NUL bytes (caught earlier, kept for safety); the others: absurd nesting.
-        return ParseFailure(f"cannot parse: {type(error).__name__}: {error}", 1, 0)
+        message = error.msg or "invalid syntax"
+        # "too many nested parentheses", "too many levels of indentation": limits of CPython's
+        # parser, which LibCST does not have; not syntax from a newer Python.
+        newer = not message.startswith("too many") and _valid_for_newer_python(source)
+        return ParseFailure(message, row, column, newer_syntax=newer)
+    except RecursionError:
+        return ParseFailure("nested too deeply for Python's parser", 1, 0)
+    except (ValueError, MemoryError) as error:
+        # ValueError: NUL bytes (caught earlier, kept for safety); MemoryError: absurd input.
+        return ParseFailure(f"{type(error).__name__}: {error}", 1, 0)
 
 
 def _valid_for_newer_python(source: SourceFile) -> bool:

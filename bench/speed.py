@@ -1,0 +1,271 @@
+"""How fast is redispool-lint on large trees, beside ruff and a bare ``ast.parse`` loop?
+
+    python bench/speed.py                  # about 5 minutes on 2 cores
+    python bench/speed.py --runs 3 --quick # fewer runs, no 10k scaling point
+
+Trees (copied or generated into a scratch folder, so that every tool sees the same plain files):
+
+* (a) the standard library of the running Python (``.py`` files, without site-packages);
+* (b) the site-packages of this virtualenv (``.py`` files);
+* (c) a generated FastAPI monorepo (``bench/gen_monorepo.py``) of 5,000 modules, and of 1k, 2k,
+  5k and 10k modules for the scaling line.
+
+Tools, run as separate processes in this process group, interleaved (each round runs every tool
+once, in turn), so that a busy machine slows them all alike:
+
+* ``redispool-lint --no-cache TREE`` (cold: no cache, the way ruff runs below);
+* ``ruff check --select ASYNC --no-cache TREE``;
+* a bare ``ast.parse`` of every ``.py`` file of the tree, in one Python process.
+
+Reports medians, ratios to ruff, the peak memory (max RSS) of each process (``os.wait4``), and a
+warm-cache run on (c): the cache filled, one file changed, then ``redispool-lint FILE`` (what
+pre-commit runs) and ``redispool-lint TREE``. Writes ``bench/results.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from gen_monorepo import generate  # noqa: E402
+
+BIN = Path(sys.executable).parent
+LINTER = [str(BIN / "redispool-lint")]
+RUFF = [shutil.which("ruff", path=str(BIN)) or "ruff"]
+
+AST_LOOP = r"""
+import ast, os, sys
+count = failed = 0
+for folder, dirs, files in os.walk(sys.argv[1]):
+    dirs.sort()
+    for name in sorted(files):
+        if name.endswith(".py"):
+            with open(os.path.join(folder, name), "rb") as handle:
+                data = handle.read()
+            count += 1
+            try:
+                ast.parse(data)
+            except (SyntaxError, ValueError):
+                failed += 1
+print(count, failed)
+"""
+
+
+@dataclass
+class Sample:
+    seconds: list[float] = field(default_factory=list)
+    max_rss_kib: list[int] = field(default_factory=list)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.seconds)
+
+    @property
+    def peak_mib(self) -> float:
+        return max(self.max_rss_kib) / 1024
+
+
+def run(command: Sequence[str], cwd: Path | None = None) -> tuple[float, int, int]:
+    """Wall time, max RSS (KiB, the process itself) and exit code of one command."""
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        list(command), cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return elapsed, usage.ru_maxrss, process.returncode
+
+
+def copy_py_tree(source: Path, target: Path, skip: tuple[str, ...] = ()) -> int:
+    """Copy every .py file below ``source`` (no links, no caches) into ``target``."""
+    if target.exists():
+        shutil.rmtree(target)
+    count = 0
+    for folder, dirs, files in os.walk(source):
+        dirs[:] = sorted(d for d in dirs if d not in skip and d != "__pycache__")
+        relative = Path(folder).relative_to(source)
+        for name in files:
+            if not name.endswith(".py"):
+                continue
+            path = Path(folder) / name
+            if path.is_symlink() or not path.is_file():
+                continue
+            destination = target / relative / name
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, destination)
+            count += 1
+    # A project marker, so that neither tool looks above the tree for settings.
+    (target / "pyproject.toml").write_text('[project]\nname = "bench"\n', encoding="utf-8")
+    return count
+
+
+def tools(tree: Path) -> dict[str, list[str]]:
+    return {
+        "redispool-lint": [*LINTER, "--no-cache", "--format", "concise", str(tree)],
+        "ruff --select ASYNC": [*RUFF, "check", "--select", "ASYNC", "--no-cache", "-q", str(tree)],
+        "ast.parse loop": [sys.executable, "-c", AST_LOOP, str(tree)],
+    }
+
+
+def measure(tree: Path, runs: int) -> dict[str, Sample]:
+    samples = {name: Sample() for name in tools(tree)}
+    for command in tools(tree).values():
+        run(command)  # warm the page cache and the interpreter's own .pyc files
+    for _ in range(runs):
+        for name, command in tools(tree).items():
+            seconds, rss, _ = run(command)
+            samples[name].seconds.append(seconds)
+            samples[name].max_rss_kib.append(rss)
+    return samples
+
+
+def worker_peak(tree: Path) -> float:
+    """Peak RSS of the linter's largest worker process (MiB), if it used any."""
+    code = (
+        "import resource, sys\n"
+        "from redispool_lint.cli import main\n"
+        "try:\n"
+        "    main([sys.argv[1], '--no-cache', '--format', 'concise'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(tree)], capture_output=True, text=True, check=False
+    )
+    try:
+        return int(done.stdout.strip().splitlines()[-1]) / 1024
+    except (ValueError, IndexError):
+        return 0.0
+
+
+def count_py(tree: Path) -> int:
+    return sum(1 for _ in tree.rglob("*.py"))
+
+
+def table(title: str, tree: Path, samples: dict[str, Sample]) -> list[str]:
+    ruff = samples["ruff --select ASYNC"].median
+    lines = [
+        f"### {title}",
+        "",
+        f"`{tree}`: {count_py(tree):,} files.",
+        "",
+        "| tool | median s | min s | max s | ratio to ruff | peak RSS MiB |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, sample in samples.items():
+        lines.append(
+            f"| {name} | {sample.median:.3f} | {min(sample.seconds):.3f} | "
+            f"{max(sample.seconds):.3f} | {sample.median / ruff:.2f}x | {sample.peak_mib:.0f} |"
+        )
+    lines.append(f"\nLargest worker process of redispool-lint: {worker_peak(tree):.0f} MiB.\n")
+    return lines
+
+
+def warm(tree: Path, runs: int) -> list[str]:
+    """The cache filled, one file changed, then the pre-commit run and the whole-tree run."""
+    changed = sorted(tree.rglob("router_1.py"))[0]
+    run([*LINTER, "--format", "concise", str(tree)])
+    one = Sample()
+    whole = Sample()
+    for round_ in range(runs):
+        with changed.open("a", encoding="utf-8") as handle:
+            handle.write(f"# edit {round_}\n")
+        seconds, rss, _ = run([*LINTER, "--format", "concise", str(changed)], cwd=tree)
+        one.seconds.append(seconds)
+        one.max_rss_kib.append(rss)
+        with changed.open("a", encoding="utf-8") as handle:
+            handle.write(f"# edit {round_}b\n")
+        seconds, rss, _ = run([*LINTER, "--format", "concise", str(tree)], cwd=tree)
+        whole.seconds.append(seconds)
+        whole.max_rss_kib.append(rss)
+    return [
+        "### Warm cache, one file changed (c)",
+        "",
+        "| run | median s | min s | max s | peak RSS MiB |",
+        "|---|---|---|---|---|",
+        f"| `redispool-lint {changed.relative_to(tree)}` (pre-commit) | {one.median:.3f} | "
+        f"{min(one.seconds):.3f} | {max(one.seconds):.3f} | {one.peak_mib:.0f} |",
+        f"| `redispool-lint .` | {whole.median:.3f} | {min(whole.seconds):.3f} | "
+        f"{max(whole.seconds):.3f} | {whole.peak_mib:.0f} |",
+        "",
+    ]
+
+
+def scaling(scratch: Path, sizes: list[int], runs: int) -> list[str]:
+    lines = [
+        "### Scaling on generated monorepos",
+        "",
+        "| modules | redispool-lint s | per 1k files | ruff s | ast.parse loop s |",
+        "|---|---|---|---|---|",
+    ]
+    for size in sizes:
+        tree = scratch / f"mono{size}"
+        generate(tree, size)
+        samples = measure(tree, runs)
+        linter = samples["redispool-lint"].median
+        lines.append(
+            f"| {size:,} | {linter:.3f} | {linter / size * 1000:.3f} | "
+            f"{samples['ruff --select ASYNC'].median:.3f} | "
+            f"{samples['ast.parse loop'].median:.3f} |"
+        )
+    lines.append("")
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--quick", action="store_true", help="no 10k point, fewer sizes")
+    parser.add_argument("--scratch", type=Path, default=Path(tempfile.gettempdir()) / "rpl-bench")
+    parser.add_argument("--output", type=Path, default=HERE / "results.md")
+    args = parser.parse_args()
+    scratch: Path = args.scratch
+    scratch.mkdir(parents=True, exist_ok=True)
+
+    stdlib = scratch / "stdlib"
+    copy_py_tree(Path(sysconfig.get_paths()["stdlib"]), stdlib, skip=("site-packages",))
+    packages = scratch / "venv-packages"  # not named site-packages: both tools skip that name
+    copy_py_tree(Path(sysconfig.get_paths()["purelib"]), packages)
+    monorepo = scratch / "mono5000"
+    generate(monorepo, 5000)
+
+    load = os.getloadavg()
+    lines = [
+        "# Speed: redispool-lint beside ruff and a bare ast.parse loop",
+        "",
+        f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on "
+        f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"{subprocess.run([*RUFF, '--version'], capture_output=True, text=True).stdout.strip()}; "
+        f"load average at start {load[0]:.1f}. {args.runs} interleaved runs per tool; medians.",
+        f"Command: `python bench/speed.py --runs {args.runs}{' --quick' if args.quick else ''}`.",
+        "",
+    ]
+    lines += table("(a) Standard library", stdlib, measure(stdlib, args.runs))
+    lines += table("(b) Virtualenv site-packages", packages, measure(packages, args.runs))
+    lines += table("(c) Generated FastAPI monorepo", monorepo, measure(monorepo, args.runs))
+    lines += warm(monorepo, args.runs)
+    sizes = [1000, 2000, 5000] if args.quick else [1000, 2000, 5000, 10000]
+    lines += scaling(scratch, sizes, max(3, args.runs - 2))
+    text = "\n".join(lines) + "\n"
+    args.output.write_text(text, encoding="utf-8")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
