@@ -39,19 +39,20 @@ class ParsedFile:
         self.positions = wrapper.resolve(PositionProvider)
         self.parents = wrapper.resolve(ParentNodeProvider)
         self._names: set[str] | None = None
+        self._starts: dict[tuple[int, int], list[cst.CSTNode]] | None = None
         #: Top-level packages of the project (for placing imports in the right section).
         self.first_party: frozenset[str] = frozenset()
 
     def find(self, kind: type[cst.CSTNode], row: int, column: int) -> cst.CSTNode | None:
         """The outermost node of ``kind`` starting at (1-based row, 0-based column)."""
+        if self._starts is None:
+            self._starts = {}
+            for node, where in self.positions.items():
+                key = (where.start.line, where.start.column)
+                self._starts.setdefault(key, []).append(node)
         found: cst.CSTNode | None = None
-        for node, where in self.positions.items():
-            if (
-                isinstance(node, kind)
-                and where.start.line == row
-                and where.start.column == column
-                and (found is None or self._contains(node, found))
-            ):
+        for node in self._starts.get((row, column), ()):
+            if isinstance(node, kind) and (found is None or self._contains(node, found)):
                 found = node
         return found
 
@@ -85,6 +86,7 @@ class ParsedFile:
         return None
 
     def function_at(self, row: int) -> cst.FunctionDef | None:
+        """The function whose ``def`` (or ``async def``) line is ``row``."""
         for node, where in self.positions.items():
             if isinstance(node, cst.FunctionDef) and where.start.line == row:
                 return node
