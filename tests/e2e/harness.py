@@ -110,6 +110,16 @@ class RedisServer:
         value = self.client.info()[name]
         return int(value)
 
+    def settled_stat(self, name: str, expected: int, timeout: float = 3) -> int:
+        """`stat(name)` once it equals `expected`, or its value after `timeout` seconds: Redis
+        notices a closed socket on its next event-loop turn, not at once."""
+        deadline = time.monotonic() + timeout
+        value = self.stat(name)
+        while value != expected and time.monotonic() < deadline:
+            time.sleep(0.05)
+            value = self.stat(name)
+        return value
+
     def stop(self) -> None:
         self.client.close()
         if self.process.poll() is None:
