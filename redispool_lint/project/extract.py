@@ -83,6 +83,11 @@ class _Extractor:
         self.scope = self.module_scope
         self.guards: list[frozenset[str]] = []
         self.seen_yield = False
+        #: Calls guarded only by a local (``client = cache.get(k); if client is None:``): the
+        #: singleton idiom only if the function also stores that local somewhere lasting.
+        self.local_guarded: list[tuple[int, str]] = []
+        #: Locals the current function stores in a global, an attribute or a registry item.
+        self.stored_locals: set[str] = set()
         self.class_stack: list[str] = []
         #: Scope (by id) -> what its call-result locals hold, for nested functions' lookups.
         self._enclosing_types: dict[int, dict[str, str]] = {}
@@ -336,9 +341,11 @@ class _Extractor:
                     self.scope.bindings[alias.asname or alias.name] = f"{base}.{alias.name}"
 
     def visit_assign(self, targets: list[ast.expr], value: ast.expr, stmt: ast.stmt) -> None:
+        first_call = len(self.function.calls) if self.function else 0
         self.visit_expr(value, assigned=targets[0] if len(targets) == 1 else None)
         value_ref = self.dotted(value)
         at_module = self.scope is self.module_scope
+        self.note_stored_locals(targets, value, value_ref, first_call)
         for target in targets:
             if isinstance(target, ast.Name):
                 name = target.id
@@ -366,6 +373,41 @@ class _Extractor:
                 for name in _target_names(target):
                     if self.scope is not self.module_scope:
                         self.scope.bindings[name] = f"local:{name}"
+
+    def note_stored_locals(
+        self, targets: list[ast.expr], value: ast.expr, value_ref: str | None, first_call: int
+    ) -> None:
+        """Remember locals stored somewhere lasting (``_clients[k] = client``, ``self.c = client``,
+        ``client = _clients[k] = Redis(...)``): what makes a local-guarded creation a singleton."""
+        if self.function is None or self.scope is self.module_scope:
+            return
+        lasting = False
+        for target in targets:
+            if isinstance(target, ast.Subscript):
+                ref = self.dotted(target.value)
+            elif isinstance(target, ast.Attribute):
+                ref = self.dotted(target)
+            elif isinstance(target, ast.Name) and target.id in self.scope.declared_global:
+                ref = f"{self.module}.{target.id}"
+            else:
+                continue
+            if ref is not None and not ref.startswith(("local:", "param:")):
+                lasting = True
+        if not lasting:
+            return
+        if value_ref is not None and value_ref.startswith("local:"):
+            self.stored_locals.add(value_ref.split(".", 1)[0])
+        names = [t.id for t in targets if isinstance(t, ast.Name)]
+        if len(targets) > 1 and names and isinstance(value, ast.Call):
+            # ``client = _clients[k] = Redis(...)`` inside ``if client is None:``.
+            local = f"local:{names[0]}"
+            self.stored_locals.add(local)
+            if any(local in guard for guard in self.guards):
+                calls = self.function.calls
+                span = self.span(value)
+                for index in range(first_call, len(calls)):
+                    if calls[index].span == span and not calls[index].guarded:
+                        calls[index] = calls[index]._replace(guarded=True)
 
     def bind_local(self, name: str, value: ast.expr, value_ref: str | None) -> None:
         if value_ref is not None and not value_ref.endswith("()"):
@@ -546,10 +588,33 @@ class _Extractor:
                 scope.bindings[param] = class_qualname if classmethod_ else f"{class_qualname}()"
             else:
                 scope.bindings[param] = f"param:{param}"
-        saved = (self.function, self.scope, self.guards, self.seen_yield)
+        saved = (
+            self.function,
+            self.scope,
+            self.guards,
+            self.seen_yield,
+            self.local_guarded,
+            self.stored_locals,
+        )
         self.function, self.scope, self.guards, self.seen_yield = summary, scope, [], False
+        self.local_guarded, self.stored_locals = [], set()
         self.visit_body(node.body)
-        self.function, self.scope, self.guards, self.seen_yield = saved
+        for index, local in self.local_guarded:
+            if (
+                local not in self.stored_locals
+                and summary.calls[index : index + 1]
+                and (summary.calls[index].assigned_to == local)
+            ):
+                # ``client = getattr(request.state, "r", None); if client is None: ...``
+                summary.calls[index] = summary.calls[index]._replace(guarded=False)
+        (
+            self.function,
+            self.scope,
+            self.guards,
+            self.seen_yield,
+            self.local_guarded,
+            self.stored_locals,
+        ) = saved
         self.summary.functions.append(summary)
 
     def default_to_annotation(
@@ -752,6 +817,8 @@ class _Extractor:
                 f"{self.module}.{assigned.id}" in g or f"local:{assigned.id}" in g
                 for g in self.guards
             )
+        if guarded and assigned_to is not None and assigned_to.startswith("local:"):
+            self.local_guarded.append((len(self.function.calls), assigned_to))
         self.function.calls.append(
             CallSite(
                 callee=callee,
