@@ -391,7 +391,7 @@ class _Extractor:
                 ref = f"{self.module}.{target.id}"
             else:
                 continue
-            if ref is not None and not ref.startswith(("local:", "param:")):
+            if ref is not None and _lasting(ref):
                 lasting = True
         if not lasting:
             return
@@ -489,7 +489,7 @@ class _Extractor:
             ):
                 # ``key not in registry``: an item of ``registry`` is unset (``registry[]``).
                 container = self.dotted(node.comparators[0])
-                if container is not None and not container.startswith(("local:", "param:")):
+                if container is not None and _lasting(container):
                     found.add(f"{container}[]")
                 continue
             if isinstance(subject, ast.Call) and subject.args:
@@ -807,7 +807,11 @@ class _Extractor:
             )
         elif isinstance(assigned, ast.Attribute):
             assigned_to = self.dotted(assigned)
-        guarded = assigned_to is not None and any(assigned_to in g for g in self.guards)
+        guarded = (
+            assigned_to is not None
+            and _lasting(assigned_to)
+            and any(assigned_to in g for g in self.guards)
+        )
         if not guarded and isinstance(assigned, ast.Subscript):
             # ``if key not in registry: registry[key] = Redis(...)``: once per key.
             container = self.dotted(assigned.value)
@@ -847,6 +851,20 @@ class _Extractor:
         return any(
             _root(ref) in self.keep_roots for arg in args if arg is not None for ref in _refs(arg)
         )
+
+
+def _lasting(ref: str) -> bool:
+    """A place that may outlive a call: not a local, and not the request's own state
+    (``request.state.x``, Sanic's ``request.ctx.x``, Flask's and Quart's ``g.x``)."""
+    if ref.startswith("local:") or ref.startswith(("flask.g.", "quart.g.")):
+        return False
+    segments = ref.split(".")
+    return not (
+        ref.startswith("param:")
+        and len(segments) > 2
+        and segments[0] != "param:app"
+        and segments[1] in ("state", "ctx")
+    )
 
 
 def _refs(value: str) -> list[str]:
