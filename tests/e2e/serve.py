@@ -48,10 +48,12 @@ def main() -> int:
 
     threading.Thread(target=watch_stdin, daemon=True).start()
     server.run()
+    if not server.started:
+        return 3  # the lifespan's startup failed (uvicorn logged why): exit at once
     gc.collect()
-    print("stopped" if server.started else "failed-to-start", flush=True)
+    print("stopped", flush=True)
     released.wait(timeout=60)
-    return 0 if server.started else 3
+    return 0
 
 
 if __name__ == "__main__":
