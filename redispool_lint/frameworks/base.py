@@ -48,6 +48,10 @@ class Registration:
     #: For lifecycle decorators such as ``on_event("startup")``: event name -> kind. When set,
     #: ``kind`` is used only for event names not listed, and unknown names register nothing.
     events: Mapping[str, Kind] = field(default_factory=dict)
+    #: A keyword that, when literally ``True``, makes the framework call the callable once and
+    #: reuse its result for every request (Litestar's ``Provide(fn, use_cache=True)``): then it
+    #: registers nothing per request.
+    cached_by: str | None = None
 
 
 HTTP_METHODS = ("get", "post", "put", "patch", "delete", "head", "options", "trace")

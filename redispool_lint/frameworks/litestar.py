@@ -110,7 +110,10 @@ FRAMEWORK = Framework(
         **{name: _LAYER_KEYWORDS for name in _DECORATORS},
         **{app: lifespan_keywords(extra=_LAYER_KEYWORDS) for app in _APPS},
         **{router: _LAYER_KEYWORDS for router in _ROUTERS},
-        "litestar.di.Provide": (Registration(Kind.DEPENDENCY, "dependency", 0, "dependency"),),
+        # ``use_cache=True`` keeps the first value on the Provide object, for the app's life.
+        "litestar.di.Provide": (
+            Registration(Kind.DEPENDENCY, "dependency", 0, "dependency", cached_by="use_cache"),
+        ),
         **{
             f"{module}.DefineMiddleware": (
                 Registration(Kind.MIDDLEWARE_CLASS, "middleware", 0, "middleware"),

@@ -279,7 +279,7 @@ class RequestAnalysis:
             self.has_web_app = True
         for registration in registrations:
             ref = _argument(call.args, call.keywords, registration)
-            if ref is None:
+            if ref is None or _cached(registration, call.keywords):
                 continue
             kind = self._kind(registration, call.first_string)
             if kind is None:
@@ -420,7 +420,7 @@ class RequestAnalysis:
         registrations = self.knowledge.calls.get(self.model.resolve(callee), ())
         edges: list[Edge] = []
         for registration in registrations:
-            if registration.kind is not Kind.DEPENDENCY:
+            if registration.kind is not Kind.DEPENDENCY or _cached(registration, keywords):
                 continue
             ref = _argument(args, keywords, registration)
             if ref is not None:
@@ -525,6 +525,13 @@ def _argument(
     if registration.position is not None and registration.position < len(args):
         return args[registration.position]
     return None
+
+
+def _cached(registration: Registration, keywords: tuple[tuple[str, str | None], ...]) -> bool:
+    """True when the registration's ``cached_by`` keyword is literally True: called once."""
+    return registration.cached_by is not None and (
+        (registration.cached_by, "const:True") in keywords
+    )
 
 
 def _describe(entry: EntryPoint) -> str:
