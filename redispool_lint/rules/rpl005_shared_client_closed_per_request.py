@@ -96,6 +96,17 @@ class SharedClientClosedPerRequest(Rule):
                     f"({long_lived.description}) when the block ends; {why}",
                 )
             for call in function.calls:
+                if call.context is not None and not call.awaited:
+                    # ``async with get_shared(request) as r:``: a project function that returns
+                    # the shared client.
+                    held = objects.long_lived(f"{call.callee}()", function)
+                    if held is not None and not held.wrapper:
+                        yield context.finding(
+                            type(self),
+                            call.span,
+                            f"`{call.context} {call.written}(...)` closes the shared "
+                            f"{_kind(held)} ({held.description}) when the block ends; {why}",
+                        )
                 receiver = receiver_of_close(call.callee)
                 if receiver is None:
                     continue
