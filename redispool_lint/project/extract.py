@@ -78,6 +78,8 @@ class _Extractor:
         self.summary = ModuleSummary(name=module, path=source.display, is_test=is_test)
         self.module_scope = _Scope("module")
         self.star_imports: list[str] = []
+        #: Module-level names bound exactly once: the value (None when bound more than once).
+        self.module_literals: dict[str, ast.expr | None] = {}
         # Per-function state while walking a body.
         self.function: FunctionSummary | None = None
         self.scope = self.module_scope
@@ -240,6 +242,10 @@ class _Extractor:
                 for target in targets:
                     for name in _target_names(target):
                         self.module_scope.bindings[name] = f"{self.module}.{name}"
+                        # A literal collection bound once, for loops over it (routes tables).
+                        once = name not in self.module_literals
+                        value = stmt.value if once and isinstance(target, ast.Name) else None
+                        self.module_literals[name] = value
             elif isinstance(stmt, (ast.If, ast.Try, ast.With)) or _is_try_star(stmt):
                 for block in _blocks(stmt):
                     self.collect_module_bindings(block)
@@ -307,20 +313,22 @@ class _Extractor:
     def bind_loop_targets(self, target: ast.expr, iterable: ast.expr) -> None:
         """``for path, handler in (("/a", a), ("/b", b)):`` binds ``handler`` to ``list:a,b``.
 
-        Only over a literal list or tuple: each name takes each of the references in turn, so a
-        registration in the loop body registers every one of them.
+        Only over a literal list, tuple or set (or a module-level name bound once to one, or its
+        dict's ``.items()``): each name takes each of the references in turn, so a registration
+        in the loop body registers every one of them.
         """
-        if not isinstance(iterable, (ast.List, ast.Tuple, ast.Set)) or not iterable.elts:
+        items = self.loop_items(iterable)
+        if not items:
             return
         if isinstance(target, ast.Name):
             names = [target.id]
-            rows = [[element] for element in iterable.elts]
+            rows = [[element] for element in items]
         elif isinstance(target, (ast.Tuple, ast.List)) and all(
             isinstance(t, ast.Name) for t in target.elts
         ):
             names = [t.id for t in target.elts if isinstance(t, ast.Name)]
             rows = []
-            for element in iterable.elts:
+            for element in items:
                 if not isinstance(element, (ast.Tuple, ast.List)) or len(element.elts) != len(
                     names
                 ):
@@ -332,6 +340,36 @@ class _Extractor:
             refs = [self.dotted(row[index]) for row in rows]
             if all(ref is not None and not ref.startswith("list:") for ref in refs):
                 self.scope.bindings[name] = "list:" + ",".join(r for r in refs if r is not None)
+
+    def loop_items(self, iterable: ast.expr) -> list[ast.expr]:
+        """The elements a ``for`` iterates over, when they are written in this module."""
+        if isinstance(iterable, ast.Name):
+            if self.resolve_name(iterable.id) == f"{self.module}.{iterable.id}":
+                bound_to = self.module_literals.get(iterable.id)
+                if isinstance(bound_to, (ast.List, ast.Tuple, ast.Set)):
+                    return list(bound_to.elts)
+            return []
+        if (
+            isinstance(iterable, ast.Call)
+            and isinstance(iterable.func, ast.Attribute)
+            and iterable.func.attr == "items"
+            and not iterable.args
+        ):
+            mapping = iterable.func.value
+            literal: ast.expr | None = mapping
+            if isinstance(mapping, ast.Name):
+                bound = self.resolve_name(mapping.id) == f"{self.module}.{mapping.id}"
+                literal = self.module_literals.get(mapping.id) if bound else None
+            if isinstance(literal, ast.Dict) and all(k is not None for k in literal.keys):
+                return [
+                    ast.Tuple(elts=[key, value], ctx=ast.Load())
+                    for key, value in zip(literal.keys, literal.values)
+                    if key is not None
+                ]
+            return []
+        if isinstance(iterable, (ast.List, ast.Tuple, ast.Set)):
+            return list(iterable.elts)
+        return []
 
     def bind_local_import(self, stmt: ast.Import | ast.ImportFrom) -> None:
         if isinstance(stmt, ast.Import):
