@@ -67,6 +67,7 @@ _REQUEST_CLASS = {
     ("starlette", True): "starlette.websockets.WebSocket",
 }
 _CLOSE_NAMES = frozenset({"aclose", "close", "disconnect"})
+_LIFESPAN_ELSEWHERE = re.compile(r"\blifespan_context\b|\.router\.(on_startup|on_shutdown)\b")
 _ITERATOR_TYPES = frozenset(
     {"Iterator", "AsyncIterator", "Generator", "AsyncGenerator", "Iterable", "AsyncIterable"}
 )
@@ -566,9 +567,8 @@ class Planner:
         return self.plan_new_lifespan(app, spec, group)
 
     def lifecycle_functions(self, app: App) -> list[FunctionSummary]:
-        found = [*app.on_startup]
-        if app.lifespan is not None:
-            found.append(app.lifespan)
+        # With a lifespan, `on_event` handlers are never called (REDIS-FACTS.md).
+        found = [*app.on_startup] if app.lifespan is None else [app.lifespan]
         if app.at_module_level:
             found.append(app.owner)
         return found
@@ -834,7 +834,11 @@ class Planner:
     def plan_new_lifespan(self, app: App, spec: ClientSpec, group: list[Target]) -> AppPlan:
         if not app.at_module_level:
             raise CannotFix("the application is not created at module level")
-        if app.other_lifecycle:
+        if app.other_lifecycle or any(
+            _LIFESPAN_ELSEWHERE.search(source.text) for source in self.sources.values()
+        ):
+            # A lifespan set on the router, or startup code registered another way, would
+            # replace or skip the lifespan the fix adds.
             raise CannotFix("the application registers startup code the fix does not move")
         module = app.module
         parsed = self.file(module.path)
