@@ -129,3 +129,17 @@ def test_stdin_fixed_code_goes_to_stdout(tmp_path: Path, monkeypatch: pytest.Mon
     assert code == 0, err
     assert out == (CASES / "on_event" / "after" / "app" / "main.py").read_text(encoding="utf-8")
     assert (work / "app" / "main.py").read_text(encoding="utf-8") == source
+
+
+def test_a_fix_that_does_not_converge_is_never_written(
+    in_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import redispool_lint.fix.planner as planner
+
+    # A "fix" that changes the text every round and never removes the finding.
+    monkeypatch.setattr(planner, "render", lambda ops: ops.parsed.source.text + "# again\n")
+    before = snapshot(in_project)
+    code, out, err = run(in_project, ".", "--fix")
+    assert code == 2
+    assert "did not converge" in out + err
+    assert snapshot(in_project) == before
