@@ -900,7 +900,8 @@ class Planner:
         if not closed and (owning or spec.kind == "own"):
             shutdown.insert(0, close)
         skeleton = parsed.statement(
-            f"@{acm}\nasync def {name}({app_param}: {app_class}):\n    pass\n"
+            f"@{acm}\nasync def {name}({app_param}: {app_class}):\n"
+            f"{parsed.module.default_indent}pass\n"
         )
         assert isinstance(skeleton, cst.FunctionDef)
         body: list[cst.BaseStatement] = [
