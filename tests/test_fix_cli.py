@@ -143,3 +143,13 @@ def test_a_fix_that_does_not_converge_is_never_written(
     assert code == 2
     assert "did not converge" in out + err
     assert snapshot(in_project) == before
+
+
+def test_readme_shows_what_diff_prints(in_project: Path) -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Fixing") :]
+    block = section[section.index("```diff\n") + len("```diff\n") :]
+    block = block[: block.index("```\n")]
+    code, out, _ = run(in_project, ".", "--diff")
+    assert code == 1
+    assert out == block
