@@ -67,6 +67,9 @@ _REQUEST_CLASS = {
     ("starlette", True): "starlette.websockets.WebSocket",
 }
 _CLOSE_NAMES = frozenset({"aclose", "close", "disconnect"})
+_SAME_FROM_URL = re.compile(
+    r"\b(redis|valkey)(\.asyncio)?(?:\.client)?\.(?:Strict)?(?:Redis|Valkey)\.from_url\("
+)
 _LIFESPAN_ELSEWHERE = re.compile(r"\blifespan_context\b|\.router\.(on_startup|on_shutdown)\b")
 _ITERATOR_TYPES = frozenset(
     {"Iterator", "AsyncIterator", "Generator", "AsyncGenerator", "Iterable", "AsyncIterable"}
@@ -502,6 +505,8 @@ class Planner:
         if isinstance(node, cst.Call):
             positional = node.with_changes(args=[a for a in node.args if a.keyword is None])
             base, _ = self.canonical_expr(positional, module, local, where)
+        # `redis.asyncio.Redis.from_url(u)` and `redis.asyncio.from_url(u)` make the same client.
+        expr, base = (_SAME_FROM_URL.sub(r"\1\2.from_url(", text) for text in (expr, base))
         return ClientSpec(flavor, "own", expr=expr, expr_base=base), evaluated
 
     def canonical_expr(
