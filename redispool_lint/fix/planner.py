@@ -1074,14 +1074,12 @@ class Planner:
         if item is not None and item.item is node:
             with_node = parsed.parent(item)
             assert isinstance(with_node, cst.With)
-            if len(with_node.items) != 1:
-                raise CannotFix("a `with` of several items")
             code = parsed.code(node)
             target = item.asname.name if item.asname is not None else None
             if target is not None and not isinstance(target, cst.Name):
                 raise CannotFix("the `as` target is not a plain name")
             assign = parsed.statement(f"{target.value} = {code}\n") if target is not None else None
-            ops.on(with_node, _flatten_with(assign))
+            drop_with_item(ops, with_node, item, assign)
             message = "Use the shared client without `async with`"
         else:
             statement = parsed.statement_of(node)
@@ -1627,6 +1625,31 @@ def _replace_expr(code: str) -> Replace:
     return change
 
 
+def drop_with_item(
+    ops: FileOps, with_node: cst.With, item: cst.WithItem, assign: cst.BaseStatement | None
+) -> None:
+    """Take one item out of a ``with``: the block is unwrapped when it was the only one,
+    otherwise the other items stay; ``assign`` (``r = <shared>``) goes before."""
+    if len(with_node.items) == 1:
+        ops.on(with_node, _flatten_with(assign))
+        return
+    index = list(with_node.items).index(item)
+
+    def drop_item(updated: cst.CSTNode) -> cst.CSTNode:
+        assert isinstance(updated, cst.With)
+        items = [kept for i, kept in enumerate(updated.items) if i != index]
+        items[-1] = items[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        if assign is None:
+            return updated.with_changes(items=items)
+        return updated.with_changes(items=items, leading_lines=[])
+
+    ops.on(with_node, drop_item)
+    if assign is not None:
+        ops.before.setdefault(with_node, []).append(
+            assign.with_changes(leading_lines=with_node.leading_lines)
+        )
+
+
 def rewrite_use(
     ops: FileOps, parsed: ParsedFile, call: cst.Call, fdef: cst.FunctionDef, shared: str
 ) -> str | None:
@@ -1643,22 +1666,7 @@ def rewrite_use(
         if target is not None and not isinstance(target, cst.Name):
             raise CannotFix("the `as` target is not a plain name")
         assign = parsed.statement(f"{target.value} = {shared}\n") if target is not None else None
-        if len(with_node.items) == 1:
-            ops.on(with_node, _flatten_with(assign))
-            return None
-        index = list(with_node.items).index(parent)
-
-        def drop_item(updated: cst.CSTNode) -> cst.CSTNode:
-            assert isinstance(updated, cst.With)
-            items = [item for i, item in enumerate(updated.items) if i != index]
-            items[-1] = items[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
-            return updated.with_changes(items=items, leading_lines=[])
-
-        ops.on(with_node, drop_item)
-        if assign is not None:
-            ops.before.setdefault(with_node, []).append(
-                assign.with_changes(leading_lines=with_node.leading_lines)
-            )
+        drop_with_item(ops, with_node, parent, assign)
         return None
     name: str | None = None
     if (
