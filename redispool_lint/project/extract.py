@@ -614,9 +614,25 @@ class _Extractor:
                 ref = self.dotted(arg.annotation)
                 if ref is not None:
                     summary.annotations.append(ref)
+                    # What the parameter receives, if the annotation is an Annotated alias.
+                    summary.local_types[f"param:{arg.arg}"] = f"ann:{ref}"
                 elif isinstance(arg.annotation, ast.Subscript):
                     deps = self.annotated_dependencies(arg.annotation)
                     summary.annotations.extend(f"dep:{d}" for d in deps)
+                    if deps:
+                        summary.local_types[f"param:{arg.arg}"] = f"dep:{deps[0]}"
+        # ``redis: Redis = Depends(get_redis)``: the parameter receives get_redis's product.
+        defaults: list[tuple[ast.arg, ast.expr | None]] = [
+            *zip(all_args[len(all_args) - len(args.defaults) :], args.defaults),
+            *zip(args.kwonlyargs, args.kw_defaults),
+        ]
+        for arg, value in defaults:
+            if isinstance(value, ast.Call):
+                marker = self.dotted(value.func)
+                given = value.args[0] if value.args else _keyword(value, "dependency")
+                provider = self.dotted(given) if given is not None else None
+                if marker is not None and provider is not None:
+                    summary.local_types[f"param:{arg.arg}"] = f"dep:{marker}|{provider}"
         if outer_function is not None:
             summary.signature_calls = [
                 *decorator_calls,

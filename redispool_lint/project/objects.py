@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .. import redis_api
+from ..frameworks.base import Kind
 from ..redis_api import Constructor, Ownership
 from .model import ProjectModel
 from .requests import RequestAnalysis
@@ -214,6 +215,10 @@ class RedisObjects:
                     if found is not None:
                         return found
                 return None
+        if ref.startswith("param:") and "." not in ref and depth < 4:
+            injected = self._injected(ref, function, depth)
+            if injected is not None:
+                return injected
         if ref.startswith("local:"):
             # A local that holds app state (``r = app.state.redis`` was already substituted),
             # or one this function also stores in app state or a global.
@@ -246,6 +251,28 @@ class RedisObjects:
                 self.globals[variable],
                 not self.owning.get(variable, True),
             )
+        return None
+
+    def _injected(self, param: str, function: FunctionSummary, depth: int) -> LongLived | None:
+        """What a dependency injects into a parameter (``redis: Redis = Depends(get_redis)``,
+        ``redis: RedisDep``), when it is long-lived: the provider returns or yields it."""
+        spec = function.local_types.get(param)
+        if spec is None:
+            return None
+        pairs = self.model.annotation_dependencies(spec[4:] if spec.startswith("ann:") else spec)
+        for pair in pairs:
+            marker, _, provider = pair.partition("|")
+            registrations = self.requests.knowledge.calls.get(self.model.resolve(marker), ())
+            if not any(r.kind is Kind.DEPENDENCY for r in registrations):
+                continue
+            for qualname in self.requests.callables(provider, Kind.DEPENDENCY, {}):
+                dependency = self.model.functions.get(qualname)
+                if dependency is None:
+                    continue
+                for result in dependency.returns:
+                    found = self.long_lived(result, dependency, depth + 1)
+                    if found is not None:
+                        return found
         return None
 
     def _stored(self, target: str) -> bool:

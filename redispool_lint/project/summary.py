@@ -102,7 +102,8 @@ class FunctionSummary:
     #: Dotted references of parameter annotations (for ``Annotated`` aliases).
     annotations: list[str] = field(default_factory=list)
     withs: list[WithSite] = field(default_factory=list)
-    #: ``local:NAME`` -> dotted reference of the call that made it.
+    #: ``local:NAME`` -> dotted reference of the call that made it; ``param:NAME`` -> what may
+    #: inject it: ``dep:<marker>|<provider>`` (``= Depends(f)``) or ``ann:<annotation>``.
     local_types: dict[str, str] = field(default_factory=dict)
     assigns: list[AssignSite] = field(default_factory=list)
     #: Keys of dicts yielded (``yield {"redis": client}``), with the dotted values.
