@@ -73,8 +73,8 @@ class SharedClientClosedPerRequest(Rule):
     fix_safety = """
         Safe: the lifespan closes the client at shutdown. `async with <shared> as r:` becomes
         `r = <shared>` followed by the block, dedented; a close call that is a statement of its
-        own is removed. A `with` of several items, and closes inside larger expressions, are
-        reported only.
+        own is removed; in a `with` of several items only the shared client's item goes.
+        Closes inside larger expressions are reported only.
     """
 
     def check(self, context: RuleContext) -> Iterator[Finding]:
