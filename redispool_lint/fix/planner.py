@@ -623,10 +623,19 @@ class Planner:
             options=options,
         )
 
-    def free_attribute(self, app: App, spec: ClientSpec, extra_taken: Iterable[str] = ()) -> str:
-        """``redis`` (``client-attribute``) unless app state or the code already use it."""
+    def free_attribute(
+        self, app: App, spec: ClientSpec, extra_taken: Iterable[str] = (), *, dict_style: bool
+    ) -> str:
+        """``redis`` (``client-attribute``) unless app state or the code already use it.
+
+        ``request.state.redis`` set by a middleware is per-request state, not app state: it
+        takes the name only for a lifespan that yields a state dict (read as request state).
+        """
         taken = set(self.objects.state) | set(extra_taken) | self._reserved.get(id(app), set())
-        pattern = re.compile(r"\.state\.(\w+)")
+        names = {"app", app.name}
+        pattern = re.compile(
+            r"\.state\.(\w+)" if dict_style else rf"\b(?:{'|'.join(sorted(names))})\.state\.(\w+)"
+        )
         for source in self.sources.values():
             taken.update(pattern.findall(source.text))
         preferred = self.settings.client_attribute
@@ -801,7 +810,7 @@ class Planner:
         if style == "dict":
             assert isinstance(yielded, cst.Dict)
             keys = {dict_key(e) for e in yielded.elements}
-            attr = self.free_attribute(app, spec, {k for k in keys if k})
+            attr = self.free_attribute(app, spec, {k for k in keys if k}, dict_style=True)
             holder = free_name(f"{attr}_client", parsed.names | avoid)
             ops.before[yield_line] = [
                 assignment(parsed, holder, client, indent_of(parsed, yield_line))
@@ -809,7 +818,7 @@ class Planner:
             ops.on(yielded, _add_dict_entry(attr, holder))
             client_ref = holder
         else:
-            attr = self.free_attribute(app, spec)
+            attr = self.free_attribute(app, spec, dict_style=False)
             ops.before[yield_line] = [
                 assignment(
                     parsed, f"{app_param}.state.{attr}", client, indent_of(parsed, yield_line)
@@ -867,7 +876,7 @@ class Planner:
         app_param = app.name
         avoid = {app_param}
         ops = FileOps(parsed)
-        attr = self.free_attribute(app, spec)
+        attr = self.free_attribute(app, spec, dict_style=False)
         if spec.kind == "pool" and spec.pool_kind == "state":
             pool_code = f"{app_param}.state.{spec.pool}"
             self.require_state_set(app, spec.pool)
@@ -946,7 +955,8 @@ class Planner:
         for statement in target.removals:
             ops.remove(statement)
         shared = self.shared_expression(target, plan, parsed, fdef, ops)
-        returned = rewrite_use(ops, parsed, node, fdef, shared)
+        texts = [source.text for source in self.sources.values()]
+        returned = rewrite_use(ops, parsed, node, fdef, shared, texts)
         unsafe = target.unsafe_reason or returned
         if target.function.is_generator and self.apps.is_entry(target.function.qualname):
             returns = None
@@ -1651,7 +1661,12 @@ def drop_with_item(
 
 
 def rewrite_use(
-    ops: FileOps, parsed: ParsedFile, call: cst.Call, fdef: cst.FunctionDef, shared: str
+    ops: FileOps,
+    parsed: ParsedFile,
+    call: cst.Call,
+    fdef: cst.FunctionDef,
+    shared: str,
+    all_texts: Sequence[str] = (),
 ) -> str | None:
     """Make the code that used the per-request client use ``shared`` instead; returns why the
     rewrite is unsafe, if it is."""
@@ -1682,6 +1697,41 @@ def rewrite_use(
         and isinstance(parent.target, cst.Name)
     ):
         name = parent.target.value
+    attribute = (
+        _dotted(parent.targets[0].target)
+        if isinstance(parent, cst.Assign)
+        and parent.value is node
+        and len(parent.targets) == 1
+        and isinstance(parent.targets[0].target, cst.Attribute)
+        else None
+    )
+    if attribute is not None and attribute.split(".", 1)[0] in local_names(fdef):
+        # ``request.state.redis = Redis(...)`` (middleware): the attribute takes the shared
+        # client and its closes in this function go; unsafe when other code closes it too.
+        closes = [s for s in _walk_statements(fdef.body) if is_close_of(s, attribute)]
+        if _closing_uses(fdef, attribute) > len(closes):
+            raise CannotFix(f"`{attribute}` is closed in a way the fix does not rewrite")
+        ops.on(node, _replace_expr(shared))
+        for statement in closes:
+            ops.remove(statement)
+        # Closes of the same attribute reached from another request object elsewhere
+        # (``request.state.redis.aclose()``); the app's own ``app.state.redis`` is not it.
+        owner, _, last = attribute.rpartition(".")
+        holder = owner.rsplit(".", 1)[-1]
+        pattern = re.compile(
+            rf"(\w+)\.{re.escape(holder)}\.{re.escape(last)}\.(?:aclose|close|disconnect)\("
+            rf"|with\s+(\w+)\.{re.escape(holder)}\.{re.escape(last)}\b"
+        )
+        elsewhere = -len(closes)
+        for text in all_texts:
+            for match in pattern.finditer(text):
+                if (match.group(1) or match.group(2)) != "app":
+                    elsewhere += 1
+        if elsewhere > 0:
+            return (
+                f"other code closes `.{last}` too; after the fix that would close the shared client"
+            )
+        return None
     if name is not None:
         closes = [s for s in _walk_statements(fdef.body) if is_close_of(s, name)]
         uses = _closing_uses(fdef, name)
@@ -1699,7 +1749,7 @@ def rewrite_use(
             "the function now returns the shared client, and code that closes what it returns "
             "would close the shared client"
         )
-    raise CannotFix("the client is neither a `with` item, assigned to a name, nor returned")
+    raise CannotFix("the client is neither a `with` item, assigned, nor returned")
 
 
 def _closing_uses(fdef: cst.FunctionDef, name: str) -> int:
