@@ -181,11 +181,14 @@ class _Extractor:
             return "list:" + ",".join(self.dotted(v) or "?" for v in node.values)
         return self.dotted(node)
 
-    def keyword_value(self, node: ast.expr) -> str | None:
+    def keyword_value(self, node: ast.expr, name: str | None = None) -> str | None:
         """A keyword argument's reference; ``const:True``/``const:False`` for a literal bool (a
-        framework option such as Litestar's ``use_cache=True``)."""
+        framework option such as Litestar's ``use_cache=True``); ``str:/users`` for a router's
+        literal ``prefix=`` (for full route paths in messages)."""
         if isinstance(node, ast.Constant) and isinstance(node.value, bool):
             return f"const:{node.value}"
+        if name == "prefix" and isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return f"str:{node.value}"
         return self.ref_or_list(node)
 
     def written_args(self, call: ast.Call) -> str:
@@ -851,7 +854,9 @@ class _Extractor:
         args = tuple(self.ref_or_list(a) for a in node.args)
         if not self.keep(callee, args, node):
             return
-        keywords = tuple((kw.arg or "**", self.keyword_value(kw.value)) for kw in node.keywords)
+        keywords = tuple(
+            (kw.arg or "**", self.keyword_value(kw.value, kw.arg)) for kw in node.keywords
+        )
         first = node.args[0] if node.args else None
         first_string = (
             first.value

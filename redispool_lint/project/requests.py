@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from ..frameworks import Knowledge
 from ..frameworks.base import Kind, Registration
 from .model import ProjectModel
+from .routes import RoutePrefixes
 from .summary import CallSite, ClassSummary, FunctionSummary
 
 #: Decorators that make a function run once and cache its result: the singleton idiom.
@@ -73,6 +74,7 @@ class RequestAnalysis:
         self.has_web_app = False
         #: Function -> ``param:NAME`` -> the app object its callers pass there.
         self.param_apps = self._param_apps()
+        self.routes = RoutePrefixes(model, knowledge.app_classes)
         self._find_entries()
         self._build_edges()
         self._propagate()
@@ -201,10 +203,18 @@ class RequestAnalysis:
             return registration.events.get(event or "")
         return registration.kind
 
-    @staticmethod
-    def _label(registration: Registration, path: str | None) -> str:
-        if registration.with_path and path:
-            return f"{registration.label} {path}"
+    def _label(
+        self,
+        registration: Registration,
+        path: str | None,
+        router: str,
+        function: FunctionSummary | None,
+    ) -> str:
+        """``GET /products/{id}``: the route's path with its routers' prefixes."""
+        if registration.with_path and path is not None:
+            path = self.routes.full_path(router, function, path)
+            if path:
+                return f"{registration.label} {path}"
         return registration.label
 
     def _find_entries(self) -> None:
@@ -226,7 +236,12 @@ class RequestAnalysis:
                     self.has_web_app = True
                 kind = self._kind(registration, decorator.first_string)
                 if kind is not None:
-                    label = self._label(registration, decorator.first_string)
+                    label = self._label(
+                        registration,
+                        decorator.first_string,
+                        decorator.callee.rpartition(".")[0],
+                        outer,
+                    )
                     self._add(function.qualname, kind, label, self.where(function))
             for call in function.calls:
                 self._registrations_in_call(function, call)
@@ -284,7 +299,9 @@ class RequestAnalysis:
             kind = self._kind(registration, call.first_string)
             if kind is None:
                 continue
-            label = self._label(registration, call.first_string)
+            label = self._label(
+                registration, call.first_string, call.callee.rpartition(".")[0], function
+            )
             where = f"{self.model.module_of(function).path}:{call.span.row}"
             for target in self.callables(ref, kind, function.local_types):
                 self._add(target, kind, label, where)

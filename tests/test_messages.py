@@ -1,0 +1,88 @@
+"""Messages name the entry point that makes code run per request, with the path as served."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .helpers import lint_folder, write_files
+
+NESTED_ROUTERS = """
+# file: app/main.py
+from fastapi import FastAPI
+from app.api import api_router
+
+app = FastAPI()
+app.include_router(api_router, prefix="/api")
+
+# file: app/api.py
+from fastapi import APIRouter
+from app import items
+
+api_router = APIRouter(prefix="/v1")
+api_router.include_router(items.router, prefix="/items")
+
+# file: app/items.py
+import redis.asyncio as redis
+from fastapi import APIRouter, Depends
+
+router = APIRouter(prefix="/catalog")
+
+
+def get_client():
+    return redis.from_url("redis://localhost")
+
+
+def lookup(client):
+    return client.get("k")
+
+
+@router.get("/{item_id}")
+async def read_item(item_id: int, client=Depends(get_client)):
+    return await lookup(client)
+
+
+@router.get("")
+async def list_items():
+    return await helper()
+
+
+async def helper():
+    return await redis.Redis.from_pool(shared_pool).get("k")
+
+
+shared_pool = redis.ConnectionPool()
+"""
+
+
+def test_route_paths_include_every_router_prefix(project: Path) -> None:
+    write_files(project, NESTED_ROUTERS)
+    messages = {f.code: f.message for f in lint_folder(project).findings}
+    assert set(messages) == {"RPL001", "RPL002"}
+    assert messages["RPL002"].endswith(
+        "`get_client` runs per request: dependency of `read_item` "
+        "(GET /api/v1/items/catalog/{item_id}, app/items.py:16)"
+    )
+    assert messages["RPL001"].endswith(
+        "`helper` runs per request: called by `list_items` "
+        "(GET /api/v1/items/catalog, app/items.py:21)"
+    )
+
+
+def test_a_handler_is_named_as_such(project: Path) -> None:
+    write_files(
+        project,
+        """
+        import redis.asyncio as redis
+        from fastapi import FastAPI
+
+        app = FastAPI()
+
+        @app.post("/orders")
+        async def create_order():
+            return await redis.from_url("redis://").incr("orders")
+        """,
+    )
+    [finding] = lint_folder(project).findings
+    assert finding.message.endswith(
+        "`create_order` runs per request: it is a request handler (POST /orders, app.py:8)"
+    )
