@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import ast
 import re
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -113,6 +115,26 @@ def projects(draw: st.DrawFn) -> dict[str, str]:
     return {"app/__init__.py": "", "app/main.py": main, "app/routes.py": routes}
 
 
+def assert_no_undefined_names(folder: Path) -> None:
+    """A rewrite that parses can still read a name it never bound: ruff's F821 says."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ruff",
+            "check",
+            "--no-cache",
+            "--isolated",
+            "--select",
+            "F821",
+            str(folder),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
 def write(folder: Path, files: dict[str, str]) -> None:
     (folder / "pyproject.toml").write_text("", encoding="utf-8")
     for name, text in files.items():
@@ -132,6 +154,7 @@ def test_generated_projects_fix_cleanly(files: dict[str, str]) -> None:
         write_changes(outcome)
         for path in work.rglob("*.py"):
             ast.parse(path.read_text(encoding="utf-8"))
+        assert_no_undefined_names(work)
         for finding in outcome.result.findings:
             if finding.code in CONSTRUCTOR_CODES:
                 assert finding.fix is None and finding.notes, finding

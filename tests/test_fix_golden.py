@@ -28,6 +28,7 @@ from redispool_lint.config import Settings, load_config
 from redispool_lint.fix import FixOutcome, fix_project, write_changes
 
 from .helpers import _MARKER, FIXTURES, actual_markers
+from .test_fix_generated import assert_no_undefined_names
 
 CASES = sorted(p for p in (FIXTURES / "fix").iterdir() if (p / "before").is_dir())
 
@@ -114,6 +115,7 @@ def test_fix_matches_golden(case: Path, tmp_path: Path) -> None:
 
     for path in work.rglob("*.py"):
         compile(path.read_bytes(), str(path), "exec")
+    assert_no_undefined_names(work)
     import_all(work)
 
     again = fix_project([work], settings_of(work), unsafe=unsafe, cwd=work)
