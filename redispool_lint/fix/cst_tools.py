@@ -119,20 +119,25 @@ class ParsedFile:
         return cst.parse_statement(code, config=self.module.config_for_parsing)
 
 
+class VariableVisitor(cst.CSTVisitor):
+    """Visits the names used as variables: not attribute names (the ``redis`` of ``x.redis``)
+    nor keyword names (``f(redis=...)``). Subclasses define ``visit_Name``."""
+
+    def visit_Attribute(self, attribute: cst.Attribute) -> bool:
+        attribute.value.visit(self)
+        return False
+
+    def visit_Arg(self, arg: cst.Arg) -> bool:
+        arg.value.visit(self)
+        return False
+
+
 def names_in(node: cst.CSTNode) -> set[str]:
     """Identifiers used as variables below a node (not attribute or keyword names, not the
     dotted module paths of imports): what a new name must not shadow or be shadowed by."""
     found: set[str] = set()
 
-    class _Names(cst.CSTVisitor):
-        def visit_Attribute(self, attribute: cst.Attribute) -> bool:
-            attribute.value.visit(self)
-            return False
-
-        def visit_Arg(self, arg: cst.Arg) -> bool:
-            arg.value.visit(self)
-            return False
-
+    class _Names(VariableVisitor):
         def visit_ImportFrom(self, statement: cst.ImportFrom) -> bool:
             if not isinstance(statement.names, cst.ImportStar):
                 for alias in statement.names:
@@ -283,20 +288,12 @@ def tidy_imports(old: str, new: str) -> str:
 def _reference_counts(module: cst.Module) -> dict[str, int]:
     counts: dict[str, int] = {}
 
-    class _Count(cst.CSTVisitor):
+    # ``request.app.state.redis`` does not use a module named ``redis``: variables only.
+    class _Count(VariableVisitor):
         def visit_Import(self, _: cst.Import) -> bool:
             return False
 
         def visit_ImportFrom(self, _: cst.ImportFrom) -> bool:
-            return False
-
-        def visit_Attribute(self, attribute: cst.Attribute) -> bool:
-            # ``request.app.state.redis`` does not use a module named ``redis``.
-            attribute.value.visit(self)
-            return False
-
-        def visit_Arg(self, arg: cst.Arg) -> bool:
-            arg.value.visit(self)
             return False
 
         def visit_Name(self, name: cst.Name) -> None:

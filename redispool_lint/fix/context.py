@@ -1,0 +1,80 @@
+"""What every part of the fix planner reads: the lint run's sources and project model, parsed files.
+
+``FixContext`` holds the inputs and parses each file a fix touches once (LibCST is slow; most
+files are never parsed). ``Rewrite`` is what the parts hand back: operations per file, not yet
+rendered, so that the planner renders them in one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import libcst as cst
+
+from ..config import Settings
+from ..diagnostics import Applicability, Finding
+from ..project.model import ProjectModel
+from ..project.objects import RedisObjects
+from ..project.summary import CallSite, FunctionSummary, ModuleSummary
+from ..source import SourceFile
+from .apps import Apps
+from .cst_tools import CannotFix, FileOps, ParsedFile
+
+
+class FixContext:
+    def __init__(
+        self,
+        sources: dict[str, SourceFile],
+        model: ProjectModel,
+        apps: Apps,
+        objects: RedisObjects,
+        settings: Settings,
+    ) -> None:
+        self.sources = sources
+        self.model = model
+        self.apps = apps
+        self.objects = objects
+        self.settings = settings
+        self.modules_by_path = {m.path: m for m in model.modules.values()}
+        self._parsed: dict[str, ParsedFile] = {}
+
+    def file(self, path: str) -> ParsedFile:
+        parsed = self._parsed.get(path)
+        if parsed is None:
+            source = self.sources.get(path)
+            if source is None:
+                raise CannotFix(f"`{path}` was not read")
+            try:
+                parsed = ParsedFile(source)
+            except cst.ParserSyntaxError as error:
+                raise CannotFix(f"LibCST cannot parse `{path}`: {error.message}") from None
+            parsed.first_party = frozenset(m.split(".", 1)[0] for m in self.model.modules)
+            self._parsed[path] = parsed
+        return parsed
+
+    def locate(self, finding: Finding) -> tuple[ModuleSummary, FunctionSummary, CallSite]:
+        module = self.modules_by_path.get(finding.path)
+        if module is not None:
+            for function in module.functions:
+                for call in function.calls:
+                    if (call.span.row, call.span.column + 1) == (
+                        finding.start.row,
+                        finding.start.column,
+                    ):
+                        return module, function, call
+        raise CannotFix("the call was not found in the project model")
+
+    def call_node(self, parsed: ParsedFile, call: CallSite) -> cst.Call:
+        node = parsed.find(cst.Call, call.span.row, call.span.column)
+        if not isinstance(node, cst.Call):
+            raise CannotFix("the call was not found in the file")
+        return node
+
+
+@dataclass
+class Rewrite:
+    """A planned fix before rendering: what it does to each file it touches, in order."""
+
+    applicability: Applicability
+    message: str
+    ops: list[FileOps]

@@ -1,0 +1,634 @@
+"""The lifespan side of a fix, planned once per application and shared client.
+
+Reuse a client the lifespan already keeps on app state; else add one to the existing lifespan
+(before its ``yield``, closed after it) or create a lifespan (``@asynccontextmanager``, passed
+as ``lifespan=``) that takes over the ``on_event`` startup and shutdown code. The ``AppPlan``
+says where requests read the client (``app.state.<attr>`` or the state dict's key).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TypeVar
+
+import libcst as cst
+
+from ..project.objects import state_name
+from ..project.summary import FunctionSummary, ModuleSummary
+from ..redis_api import Flavor
+from .apps import App
+from .clients import Clients, ClientSpec, Target
+from .context import FixContext
+from .cst_tools import CannotFix, FileOps, ImportSpec, ParsedFile, Replace, free_name
+from .naming import (
+    local_names,
+    private_spellings,
+    reference_names,
+    renamed_code,
+    resolve_name,
+    spell,
+)
+from .syntax import (
+    count_name,
+    is_close_of,
+    lines_above,
+    suite_statements,
+    walk_statements,
+    yields_in,
+)
+
+#: Startup code registered on the router or the lifespan context: a new lifespan would skip it.
+_LIFESPAN_ELSEWHERE = re.compile(r"\blifespan_context\b|\.router\.(on_startup|on_shutdown)\b")
+#: Generated lines longer than this are wrapped (black's and ruff's default width).
+LINE_LENGTH = 88
+
+
+@dataclass
+class AppPlan:
+    app: App
+    style: str  # "state" (app.state.<attr>) or "dict" (request.state.<attr>)
+    attr: str
+    ops: FileOps | None
+    #: How the lifespan makes the client, for messages.
+    summary: str
+
+
+class LifespanPlanner:
+    def __init__(self, ctx: FixContext, clients: Clients) -> None:
+        self.ctx = ctx
+        self.clients = clients
+        #: App state attributes already planned this round, per application.
+        self._reserved: dict[int, set[str]] = {}
+
+    def plan_app(self, app: App, spec: ClientSpec, group: list[Target]) -> AppPlan:
+        """The lifespan side for the clients of ``group`` (one application, one ``spec``)."""
+        reused = self.reusable(app, spec)
+        if reused is not None:
+            plan = AppPlan(app, "state", reused, None, f"the existing `app.state.{reused}`")
+        elif app.lifespan is not None:
+            plan = self.plan_existing_lifespan(app, spec, group)
+        else:
+            plan = self.plan_new_lifespan(app, spec, group)
+        # The next group of this app (another pool) must not take the same attribute.
+        self._reserved.setdefault(id(app), set()).add(plan.attr)
+        return plan
+
+    def lifecycle_functions(self, app: App) -> list[FunctionSummary]:
+        # With a lifespan, `on_event` handlers are never called (REDIS-FACTS.md).
+        found = [*app.on_startup] if app.lifespan is None else [app.lifespan]
+        if app.at_module_level:
+            found.append(app.owner)
+        return found
+
+    def reusable(self, app: App, spec: ClientSpec) -> str | None:
+        """The app state attribute of a client the app already makes as ``spec`` wants."""
+        for function in self.lifecycle_functions(app):
+            for call in function.calls:
+                if call.assigned_to is None or call.after_yield:
+                    continue
+                attr = state_name(call.assigned_to)
+                if attr is None:
+                    continue
+                try:
+                    existing = self.clients.spec_in_lifecycle(function, call)
+                except CannotFix:
+                    continue
+                if existing == spec:
+                    return attr
+        return None
+
+    def free_attribute(
+        self, app: App, spec: ClientSpec, extra_taken: Iterable[str] = (), *, dict_style: bool
+    ) -> str:
+        """``redis`` (``client-attribute``) unless app state or the code already use it.
+
+        ``request.state.redis`` set by a middleware is per-request state, not app state: it
+        takes the name only for a lifespan that yields a state dict (read as request state).
+        """
+        taken = set(self.ctx.objects.state) | set(extra_taken) | self._reserved.get(id(app), set())
+        names = {"app", app.name}
+        pattern = re.compile(
+            r"\.state\.(\w+)" if dict_style else rf"\b(?:{'|'.join(sorted(names))})\.state\.(\w+)"
+        )
+        for source in self.ctx.sources.values():
+            taken.update(pattern.findall(source.text))
+        preferred = self.ctx.settings.client_attribute
+        candidates = [preferred, f"{preferred}_client"]
+        if spec.flavor is Flavor.SYNC:
+            candidates.insert(0, f"sync_{preferred}")
+        for candidate in candidates:
+            if candidate not in taken:
+                return candidate
+        return free_name(preferred, taken)
+
+    def pool_used_elsewhere(self, spec: ClientSpec, app: App, group: list[Target]) -> bool:
+        """Whether code other than the clients being fixed and the lifecycle uses the pool."""
+        allowed: dict[str, list[tuple[int, int]]] = {}
+        for t in group:
+            allowed.setdefault(t.module.path, []).append((t.call.span.row, t.call.span.end_row))
+        for function in [*self.lifecycle_functions(app), *app.on_shutdown]:
+            if function.name == "<module>":
+                continue
+            path = self.ctx.model.module_of(function).path
+            allowed.setdefault(path, []).append((function.span.row, function.span.end_row))
+        if spec.pool_kind in ("state", "dict"):
+            pattern = re.compile(
+                rf"\.state\.{re.escape(spec.pool)}\b|state\[[\"']{re.escape(spec.pool)}[\"']\]"
+            )
+        else:
+            pattern = re.compile(rf"\b{re.escape(spec.pool.rsplit('.', 1)[-1])}\b")
+        definition = self.ctx.model.modules.get(spec.pool.rsplit(".", 1)[0])
+        for path, source in self.ctx.sources.items():
+            module = self.ctx.modules_by_path.get(path)
+            if module is None or module.is_test:
+                continue
+            if spec.pool_kind == "global" and module is not definition:
+                short = spec.pool.rsplit(".", 1)[-1]
+                if not any(t == spec.pool for t in module.imports.values()) and (
+                    f"{module.name}.{short}" not in module.imports
+                ):
+                    continue
+            for row, line in enumerate(source.lines, start=1):
+                if not pattern.search(line):
+                    continue
+                if any(a <= row <= b for a, b in allowed.get(path, [])):
+                    continue
+                stripped = line.lstrip()
+                if stripped.startswith(("import ", "from ", "#")):
+                    continue
+                if spec.pool_kind == "global" and re.match(
+                    rf"{re.escape(spec.pool.rsplit('.', 1)[-1])}\s*(:[^=]*)?=[^=]", stripped
+                ):
+                    continue  # its definition
+                return True
+        return False
+
+    def client_code(
+        self,
+        spec: ClientSpec,
+        pool_code: str,
+        owning: bool,
+        module: ModuleSummary,
+        parsed: ParsedFile,
+        avoid: set[str],
+        group: list[Target],
+    ) -> tuple[str, list[ImportSpec]]:
+        if spec.kind == "own":
+            return self.moved_expression(group[0], module, parsed, avoid)
+        cls, imports = spell(
+            self.ctx.model, [spec.cls, *private_spellings(spec.cls)], module, parsed, avoid
+        )
+        if owning:
+            return f"{cls}.from_pool({pool_code})", imports
+        options = "".join(f", {o}" for o in self.moved_options(group[0], module, parsed, avoid))
+        return f"{cls}(connection_pool={pool_code}{options})", imports
+
+    def moved_expression(
+        self, target: Target, module: ModuleSummary, parsed: ParsedFile, avoid: set[str]
+    ) -> tuple[str, list[ImportSpec]]:
+        """The per-request constructor call, written so that it means the same in ``module``."""
+        source = self.ctx.file(target.module.path)
+        node = target.moved or self.ctx.call_node(source, target.call)
+        return self.respell(node, target, module, parsed, avoid)
+
+    def moved_options(
+        self, target: Target, module: ModuleSummary, parsed: ParsedFile, avoid: set[str]
+    ) -> list[str]:
+        source = self.ctx.file(target.module.path)
+        node = self.ctx.call_node(source, target.call)
+        found = []
+        for arg in node.args:
+            if arg.keyword is not None and arg.keyword.value != "connection_pool":
+                code, imports = self.respell(arg.value, target, module, parsed, avoid)
+                if imports:
+                    raise CannotFix("an option of the client needs imports in the lifespan")
+                found.append(f"{arg.keyword.value}={code}")
+        return found
+
+    def respell(
+        self,
+        node: cst.BaseExpression,
+        target: Target,
+        module: ModuleSummary,
+        parsed: ParsedFile,
+        avoid: set[str],
+    ) -> tuple[str, list[ImportSpec]]:
+        source = self.ctx.file(target.module.path)
+        fdef = source.function_of(self.ctx.call_node(source, target.call))
+        local = local_names(fdef) if fdef is not None else set()
+        mapping: dict[str, str] = {}
+        imports: list[ImportSpec] = []
+        for name in reference_names(node):
+            canonical = resolve_name(
+                self.ctx.model, name, target.module, local, f"`{target.function.name}`"
+            )
+            candidates = [canonical, *private_spellings(canonical)]
+            if target.module is module and name not in avoid:
+                mapping[name] = name
+                continue
+            spelled, needed = spell(self.ctx.model, candidates, module, parsed, avoid, hint=name)
+            mapping[name] = spelled
+            imports += needed
+        return renamed_code(node, mapping), imports
+
+    def global_pool(
+        self, variable: str, module: ModuleSummary, parsed: ParsedFile, avoid: set[str]
+    ) -> tuple[str, list[ImportSpec]]:
+        """A module-level pool, as the lifespan's module reads it *when the lifespan runs*.
+
+        ``from m import pool`` copies the value at import time: right for ``pool =
+        ConnectionPool(...)``, wrong for ``pool = None`` filled by ``init_pool()`` at startup.
+        The latter is read as ``m.pool``.
+        """
+        owner, _, short = variable.rpartition(".")
+        value = self.ctx.model.variables.get(variable)
+        made_at_import = value is not None and value.endswith("()")
+        if made_at_import or owner == module.name:
+            return spell(self.ctx.model, [variable], module, parsed, avoid)
+        reference, imports = spell(self.ctx.model, [owner], module, parsed, avoid)
+        return f"{reference}.{short}", imports
+
+    def plan_existing_lifespan(self, app: App, spec: ClientSpec, group: list[Target]) -> AppPlan:
+        lifespan = app.lifespan
+        assert lifespan is not None
+        module = self.ctx.model.module_of(lifespan)
+        parsed = self.ctx.file(module.path)
+        fdef = parsed.function_at(lifespan.span.row)
+        if fdef is None or fdef.asynchronous is None:
+            raise CannotFix("the lifespan is not an `async def` generator")
+        yield_line, yielded = find_single_yield(fdef)
+        params = fdef.params.params
+        if not params:
+            raise CannotFix("the lifespan takes no application parameter")
+        app_param = params[0].name.value
+        avoid = local_names(fdef)
+        ops = FileOps(parsed)
+        style = "dict" if isinstance(yielded, cst.Dict) else "state"
+        if style == "state" and yielded is not None:
+            raise CannotFix("the lifespan yields something other than a state dict")
+        if spec.kind == "pool" and spec.pool_kind == "dict" and style != "dict":
+            raise CannotFix("the pool comes from lifespan state, but the lifespan yields none")
+        state_dict = yielded if isinstance(yielded, cst.Dict) else None
+        client, pool_code, owning = self.shared_client(
+            app, spec, group, app_param, module, parsed, avoid, ops, state_dict
+        )
+        if style == "dict":
+            assert isinstance(yielded, cst.Dict)
+            keys = {dict_key(e) for e in yielded.elements}
+            attr = self.free_attribute(app, spec, {k for k in keys if k}, dict_style=True)
+            holder = free_name(f"{attr}_client", parsed.names | avoid)
+            ops.before[yield_line] = [
+                assignment(parsed, holder, client, indent_of(parsed, yield_line))
+            ]
+            ops.on(yielded, _add_dict_entry(attr, holder))
+            client_ref = holder
+        else:
+            attr = self.free_attribute(app, spec, dict_style=False)
+            ops.before[yield_line] = [
+                assignment(
+                    parsed, f"{app_param}.state.{attr}", client, indent_of(parsed, yield_line)
+                )
+            ]
+            client_ref = f"{app_param}.state.{attr}"
+        close = close_code(spec.flavor, client_ref)
+        needs_close = owning or spec.kind == "own"
+        if needs_close:
+            replaced = False
+            if owning:
+                for statement in closing_statements(parsed, fdef, pool_code, after=yield_line):
+                    ops.on(statement, _replace_with(parsed.statement(close)))
+                    replaced = True
+            if not replaced:
+                place_close(ops, parsed, yield_line, parsed.statement(close))
+        how = "`Redis.from_pool(pool)`" if owning else "one client"
+        return AppPlan(app, style, attr, ops, f"{how} in `{lifespan.name}`")
+
+    def shared_client(
+        self,
+        app: App,
+        spec: ClientSpec,
+        group: list[Target],
+        app_param: str,
+        module: ModuleSummary,
+        parsed: ParsedFile,
+        avoid: set[str],
+        ops: FileOps,
+        state_dict: cst.Dict | None = None,
+    ) -> tuple[str, str, bool]:
+        """How the lifespan makes the shared client: ``(client code, pool code, owning)``; the
+        imports it needs are added to ``ops``.
+
+        ``owning``: ``Redis.from_pool(pool)``, whose close closes the pool too; only when no
+        other code uses the pool (else ``Redis(connection_pool=pool)`` and the pool stays open).
+        """
+        if spec.kind != "pool":
+            pool_code = ""
+        elif spec.pool_kind == "state":
+            pool_code = f"{app_param}.state.{spec.pool}"
+            self.require_state_set(app, spec.pool)
+        elif spec.pool_kind == "dict":
+            assert state_dict is not None
+            pool_code = dict_value_code(parsed, state_dict, spec.pool)
+        else:
+            pool_code, needed = self.global_pool(spec.pool, module, parsed, avoid)
+            ops.imports += needed
+        owning = spec.kind == "pool" and not spec.options
+        owning = owning and not self.pool_used_elsewhere(spec, app, group)
+        client, needed = self.client_code(spec, pool_code, owning, module, parsed, avoid, group)
+        ops.imports += needed
+        return client, pool_code, owning
+
+    def require_state_set(self, app: App, attr: str) -> None:
+        for function in self.lifecycle_functions(app):
+            for assign in function.assigns:
+                if state_name(assign.target) == attr and not assign.after_yield:
+                    return
+        raise CannotFix(f"where `state.{attr}` is set at startup was not found")
+
+    def plan_new_lifespan(self, app: App, spec: ClientSpec, group: list[Target]) -> AppPlan:
+        if not app.at_module_level:
+            raise CannotFix("the application is not created at module level")
+        if app.other_lifecycle or any(
+            _LIFESPAN_ELSEWHERE.search(source.text) for source in self.ctx.sources.values()
+        ):
+            # A lifespan set on the router, or startup code registered another way, would
+            # replace or skip the lifespan the fix adds.
+            raise CannotFix("the application registers startup code the fix does not move")
+        module = app.module
+        parsed = self.ctx.file(module.path)
+        call_node = self.ctx.call_node(parsed, app.call)
+        app_statement = parsed.statement_of(call_node)
+        if app_statement is None or parsed.parent(app_statement) is not parsed.module:
+            raise CannotFix("the application is not created by a module-level statement")
+        handlers = [*app.on_startup, *app.on_shutdown]
+        hook_defs: dict[str, cst.FunctionDef] = {}
+        for hook in handlers:
+            if self.ctx.model.module_of(hook) is not module or hook.class_qualname is not None:
+                raise CannotFix("an `on_event` handler lives outside the application's module")
+            node = parsed.function_at(hook.span.row)
+            if node is None or parsed.parent(node) is not parsed.module:
+                raise CannotFix("an `on_event` handler is not a module-level function")
+            if len(node.decorators) != 1 or count_name(parsed.module, hook.name) > 1:
+                raise CannotFix(f"`{hook.name}` is used besides its `on_event` registration")
+            if has_return_or_yield(node):
+                raise CannotFix(f"`{hook.name}` returns early; its body cannot move")
+            hook_defs[hook.qualname] = node
+        app_param = app.name
+        avoid = {app_param}
+        ops = FileOps(parsed)
+        attr = self.free_attribute(app, spec, dict_style=False)
+        if spec.kind == "pool" and spec.pool_kind == "dict":
+            raise CannotFix("the pool comes from lifespan state, but there is no lifespan")
+        client, pool_code, owning = self.shared_client(
+            app, spec, group, app_param, module, parsed, avoid, ops
+        )
+        acm, needed = spell(
+            self.ctx.model, ["contextlib.asynccontextmanager"], module, parsed, set()
+        )
+        ops.imports += needed
+        app_class, needed = spell(
+            self.ctx.model,
+            [self.ctx.model.resolve(app.call.callee, app.owner.local_types)],
+            module,
+            parsed,
+            set(),
+        )
+        ops.imports += needed
+        name = free_name("lifespan", parsed.names)
+        client_ref = f"{app_param}.state.{attr}"
+        close = parsed.statement(close_code(spec.flavor, client_ref))
+        startup: list[cst.BaseStatement] = []
+        shutdown: list[cst.BaseStatement] = []
+        for hook in app.on_startup:
+            startup += body_without_docstring(hook_defs[hook.qualname])
+        closed = False
+        for hook in app.on_shutdown:
+            for statement in body_without_docstring(hook_defs[hook.qualname]):
+                if owning and is_close_of(statement, pool_code):
+                    statement = close.with_changes(leading_lines=lines_above(statement))
+                    closed = True
+                shutdown.append(statement)
+        if not closed and (owning or spec.kind == "own"):
+            shutdown.insert(0, close)
+        skeleton = parsed.statement(
+            f"@{acm}\nasync def {name}({app_param}: {app_class}):\n"
+            f"{parsed.module.default_indent}pass\n"
+        )
+        assert isinstance(skeleton, cst.FunctionDef)
+        body: list[cst.BaseStatement] = [
+            *startup,
+            assignment(parsed, client_ref, client, parsed.module.default_indent),
+            parsed.statement("yield\n"),
+            *shutdown,
+        ]
+        body = [keep_only_comments(body[0]), *body[1:]]
+        assert isinstance(skeleton.body, cst.IndentedBlock)
+        lifespan_def = skeleton.with_changes(
+            body=skeleton.body.with_changes(body=body),
+            leading_lines=[cst.EmptyLine(), cst.EmptyLine()],
+        )
+        ops.before[app_statement] = [lifespan_def]
+        comments = [line for line in lines_above(app_statement) if line.comment is not None]
+        ops.on(
+            app_statement,
+            lambda node: node.with_changes(
+                leading_lines=[cst.EmptyLine(), cst.EmptyLine(), *comments]
+            ),
+        )
+        ops.on(call_node, _add_keyword("lifespan", name))
+        for node in hook_defs.values():
+            ops.remove(node)
+        return AppPlan(app, "state", attr, ops, f"a new `{name}`")
+
+
+# ----- syntax the lifespan side writes -----------------------------------------------------------
+
+
+def find_single_yield(
+    fdef: cst.FunctionDef,
+) -> tuple[cst.SimpleStatementLine, cst.BaseExpression | None]:
+    yields = yields_in(fdef.body)
+    if len(yields) != 1:
+        raise CannotFix("the lifespan does not have exactly one `yield`")
+    for statement in walk_statements(fdef.body):
+        if (
+            isinstance(statement, cst.SimpleStatementLine)
+            and len(statement.body) == 1
+            and isinstance(statement.body[0], cst.Expr)
+            and statement.body[0].value is yields[0]
+        ):
+            value = yields[0].value
+            if isinstance(value, cst.From):
+                raise CannotFix("the lifespan uses `yield from`")
+            return statement, value
+    raise CannotFix("the lifespan's `yield` is not a statement of its own")
+
+
+def dict_key(element: cst.BaseDictElement) -> str | None:
+    if isinstance(element, cst.DictElement) and isinstance(element.key, cst.SimpleString):
+        value = element.key.evaluated_value
+        return value if isinstance(value, str) else None
+    return None
+
+
+def dict_value_code(parsed: ParsedFile, node: cst.Dict, key: str) -> str:
+    for element in node.elements:
+        if dict_key(element) == key and isinstance(element, cst.DictElement):
+            if not isinstance(element.value, cst.Name):
+                raise CannotFix(f"the lifespan state's `{key}` is not a plain variable")
+            return element.value.value
+    raise CannotFix(f"the lifespan state has no `{key}`")
+
+
+def indent_of(parsed: ParsedFile, statement: cst.CSTNode) -> str:
+    line = parsed.source.line(parsed.positions[statement].start.line)
+    return line[: len(line) - len(line.lstrip())]
+
+
+def assignment(parsed: ParsedFile, target: str, value: str, indent: str) -> cst.BaseStatement:
+    """``target = value``; a long call is wrapped one argument per line, like black does."""
+    newline = parsed.module.default_newline
+    code = f"{target} = {value}"
+    expr = cst.parse_expression(value)
+    if len(indent) + len(code) <= LINE_LENGTH or not isinstance(expr, cst.Call) or not expr.args:
+        return parsed.statement(code + newline)
+    # Continuation lines are written relative to the block: LibCST adds the block's indent.
+    inner = parsed.module.default_indent
+    empty = cst.Module([])
+    args = [empty.code_for_node(a.with_changes(comma=cst.MaybeSentinel.DEFAULT)) for a in expr.args]
+    if len(indent + inner) + len(", ".join(args)) <= LINE_LENGTH:
+        lines = [inner + ", ".join(args)]
+    else:
+        lines = [f"{inner}{a}," for a in args]
+    body = newline.join(lines)
+    return parsed.statement(
+        f"{target} = {empty.code_for_node(expr.func)}({newline}{body}{newline}){newline}"
+    )
+
+
+def close_code(flavor: Flavor, client: str) -> str:
+    return f"await {client}.aclose()\n" if flavor is Flavor.ASYNC else f"{client}.close()\n"
+
+
+def closing_statements(
+    parsed: ParsedFile, fdef: cst.FunctionDef, receiver: str, *, after: cst.CSTNode
+) -> list[cst.CSTNode]:
+    start = parsed.positions[after].start.line
+    return [
+        s
+        for s in walk_statements(fdef.body)
+        if parsed.positions[s].start.line > start and is_close_of(s, receiver)
+    ]
+
+
+def place_close(
+    ops: FileOps, parsed: ParsedFile, yield_line: cst.CSTNode, close: cst.BaseStatement
+) -> None:
+    """After the yield; at the end of the ``finally`` when the yield is inside a ``try``."""
+    block = parsed.parent(yield_line)
+    owner = parsed.parent(block) if block is not None else None
+    if isinstance(owner, cst.Try) and owner.finalbody is not None:
+        final_block = owner.finalbody.body
+        ops.on(final_block, lambda b: b.with_changes(body=[*b.body, close]))  # type: ignore[attr-defined]
+        return
+    ops.after.setdefault(yield_line, []).append(close)
+
+
+def body_without_docstring(fdef: cst.FunctionDef) -> list[cst.BaseStatement]:
+    if not isinstance(fdef.body, cst.IndentedBlock):
+        return [cst.SimpleStatementLine(suite_statements(fdef.body))]
+    body = list(fdef.body.body)
+    if body and isinstance(body[0], cst.SimpleStatementLine):
+        small = body[0].body[0]
+        if isinstance(small, cst.Expr) and isinstance(small.value, cst.SimpleString):
+            body = body[1:]
+    return [s for s in body if not _is_pass(s)]
+
+
+def _is_pass(statement: cst.BaseStatement) -> bool:
+    return (
+        isinstance(statement, cst.SimpleStatementLine)
+        and len(statement.body) == 1
+        and isinstance(statement.body[0], cst.Pass)
+    )
+
+
+def has_return_or_yield(fdef: cst.FunctionDef) -> bool:
+    found = bool(yields_in(fdef.body))
+
+    class _Returns(cst.CSTVisitor):
+        def visit_FunctionDef(self, _: cst.FunctionDef) -> bool:
+            return False
+
+        def visit_Return(self, _: cst.Return) -> None:
+            nonlocal found
+            found = True
+
+    fdef.body.visit(_Returns())
+    return found
+
+
+def keep_only_comments(statement: cst.BaseStatement) -> cst.BaseStatement:
+    comments = [line for line in lines_above(statement) if line.comment is not None]
+    return statement.with_changes(leading_lines=comments)
+
+
+def _replace_with(new: cst.BaseStatement) -> Replace:
+    def change(node: cst.CSTNode) -> cst.CSTNode:
+        assert isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement))
+        return new.with_changes(leading_lines=node.leading_lines)
+
+    return change
+
+
+def _add_keyword(keyword: str, value: str) -> Replace:
+    """``App(...)`` -> ``App(..., lifespan=lifespan)``."""
+
+    def change(node: cst.CSTNode) -> cst.CSTNode:
+        assert isinstance(node, cst.Call)
+        new = cst.Arg(
+            value=cst.Name(value),
+            keyword=cst.Name(keyword),
+            equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")),
+        )
+        args = _append(list(node.args), new, node.whitespace_before_args)
+        return node.with_changes(args=args)
+
+    return change
+
+
+def _add_dict_entry(key: str, value: str) -> Replace:
+    """``{...}`` -> ``{..., "key": value}`` (the lifespan's state dict)."""
+
+    def change(node: cst.CSTNode) -> cst.CSTNode:
+        assert isinstance(node, cst.Dict)
+        new = cst.DictElement(cst.SimpleString(f'"{key}"'), cst.Name(value))
+        elements = _append(list(node.elements), new, node.lbrace.whitespace_after)
+        return node.with_changes(elements=elements)
+
+    return change
+
+
+_Element = TypeVar("_Element", cst.Arg, cst.BaseDictElement)
+
+
+def _append(
+    elements: list[_Element], new: _Element, first_whitespace: cst.BaseParenthesizableWhitespace
+) -> list[_Element]:
+    """Append ``new`` to ``elements`` (a copy), in the layout the list has: one element a line
+    (the last one has a trailing comma) or all on one line."""
+    if elements:
+        last = elements[-1]
+        if isinstance(last.comma, cst.Comma):
+            # Multi-line: the new element takes the trailing comma; the old last one takes the
+            # newline and indent that open the list.
+            new = new.with_changes(comma=last.comma)
+            elements[-1] = last.with_changes(comma=cst.Comma(whitespace_after=first_whitespace))
+        else:
+            elements[-1] = last.with_changes(
+                comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+            )
+    elements.append(new)
+    return elements
