@@ -22,6 +22,8 @@ from .cst_tools import CannotFix, FileOps, ParsedFile
 
 
 class FixContext:
+    """The inputs of one planning run, and the files it parsed."""
+
     def __init__(
         self,
         sources: dict[str, SourceFile],
@@ -39,6 +41,7 @@ class FixContext:
         self._parsed: dict[str, ParsedFile] = {}
 
     def file(self, path: str) -> ParsedFile:
+        """The file parsed with LibCST, once per planning run."""
         parsed = self._parsed.get(path)
         if parsed is None:
             source = self.sources.get(path)
@@ -53,6 +56,7 @@ class FixContext:
         return parsed
 
     def locate(self, finding: Finding) -> tuple[ModuleSummary, FunctionSummary, CallSite]:
+        """The call a finding points at, in the project model."""
         module = self.modules_by_path.get(finding.path)
         if module is not None:
             for function in module.functions:
@@ -65,6 +69,7 @@ class FixContext:
         raise CannotFix("the call was not found in the project model")
 
     def call_node(self, parsed: ParsedFile, call: CallSite) -> cst.Call:
+        """The syntax node of a call the project model found."""
         node = parsed.find(cst.Call, call.span.row, call.span.column)
         if not isinstance(node, cst.Call):
             raise CannotFix("the call was not found in the file")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TypeVar
 
 import libcst as cst
 
@@ -21,7 +20,23 @@ from ..redis_api import Flavor
 from .apps import App
 from .clients import Clients, ClientSpec, Target
 from .context import FixContext
-from .cst_tools import CannotFix, FileOps, ImportSpec, ParsedFile, Replace, free_name
+from .cst_tools import CannotFix, FileOps, ImportSpec, ParsedFile, free_name
+from .lifespan_syntax import (
+    add_dict_entry,
+    add_keyword,
+    assignment,
+    body_without_docstring,
+    close_code,
+    closing_statements,
+    dict_key,
+    dict_value_code,
+    find_single_yield,
+    has_return_or_yield,
+    indent_of,
+    keep_only_comments,
+    place_close,
+    replace_statement,
+)
 from .naming import (
     local_names,
     private_spellings,
@@ -34,15 +49,10 @@ from .syntax import (
     count_name,
     is_close_of,
     lines_above,
-    suite_statements,
-    walk_statements,
-    yields_in,
 )
 
 #: Startup code registered on the router or the lifespan context: a new lifespan would skip it.
 _LIFESPAN_ELSEWHERE = re.compile(r"\blifespan_context\b|\.router\.(on_startup|on_shutdown)\b")
-#: Generated lines longer than this are wrapped (black's and ruff's default width).
-LINE_LENGTH = 88
 
 
 @dataclass
@@ -56,6 +66,8 @@ class AppPlan:
 
 
 class LifespanPlanner:
+    """Plans the lifespan side; remembers the attributes it gave each app in this lint run."""
+
     def __init__(self, ctx: FixContext, clients: Clients) -> None:
         self.ctx = ctx
         self.clients = clients
@@ -76,6 +88,7 @@ class LifespanPlanner:
         return plan
 
     def lifecycle_functions(self, app: App) -> list[FunctionSummary]:
+        """The code that runs at startup: the lifespan, or the startup handlers."""
         # With a lifespan, `on_event` handlers are never called (REDIS-FACTS.md).
         found = [*app.on_startup] if app.lifespan is None else [app.lifespan]
         if app.at_module_level:
@@ -175,6 +188,7 @@ class LifespanPlanner:
         avoid: set[str],
         group: list[Target],
     ) -> tuple[str, list[ImportSpec]]:
+        """The constructor call of the shared client, as ``module`` writes it."""
         if spec.kind == "own":
             return self.moved_expression(group[0], module, parsed, avoid)
         cls, imports = spell(
@@ -196,6 +210,7 @@ class LifespanPlanner:
     def moved_options(
         self, target: Target, module: ModuleSummary, parsed: ParsedFile, avoid: set[str]
     ) -> list[str]:
+        """A wrapper's options (``decode_responses=True``), as ``module`` writes them."""
         source = self.ctx.file(target.module.path)
         node = self.ctx.call_node(source, target.call)
         found = []
@@ -215,6 +230,8 @@ class LifespanPlanner:
         parsed: ParsedFile,
         avoid: set[str],
     ) -> tuple[str, list[ImportSpec]]:
+        """An expression of ``target``'s module rewritten to mean the same in ``module``, and the
+        imports that needs."""
         source = self.ctx.file(target.module.path)
         fdef = source.function_of(self.ctx.call_node(source, target.call))
         local = local_names(fdef) if fdef is not None else set()
@@ -282,7 +299,7 @@ class LifespanPlanner:
             ops.before[yield_line] = [
                 assignment(parsed, holder, client, indent_of(parsed, yield_line))
             ]
-            ops.on(yielded, _add_dict_entry(attr, holder))
+            ops.on(yielded, add_dict_entry(attr, holder))
             client_ref = holder
         else:
             attr = self.free_attribute(app, spec, dict_style=False)
@@ -298,7 +315,7 @@ class LifespanPlanner:
             replaced = False
             if owning:
                 for statement in closing_statements(parsed, fdef, pool_code, after=yield_line):
-                    ops.on(statement, _replace_with(parsed.statement(close)))
+                    ops.on(statement, replace_statement(parsed.statement(close)))
                     replaced = True
             if not replaced:
                 place_close(ops, parsed, yield_line, parsed.statement(close))
@@ -330,7 +347,7 @@ class LifespanPlanner:
             self.require_state_set(app, spec.pool)
         elif spec.pool_kind == "dict":
             assert state_dict is not None
-            pool_code = dict_value_code(parsed, state_dict, spec.pool)
+            pool_code = dict_value_code(state_dict, spec.pool)
         else:
             pool_code, needed = self.global_pool(spec.pool, module, parsed, avoid)
             ops.imports += needed
@@ -341,6 +358,7 @@ class LifespanPlanner:
         return client, pool_code, owning
 
     def require_state_set(self, app: App, attr: str) -> None:
+        """The pool on ``app.state`` must be set before the client is made from it."""
         for function in self.lifecycle_functions(app):
             for assign in function.assigns:
                 if state_name(assign.target) == attr and not assign.after_yield:
@@ -437,198 +455,7 @@ class LifespanPlanner:
                 leading_lines=[cst.EmptyLine(), cst.EmptyLine(), *comments]
             ),
         )
-        ops.on(call_node, _add_keyword("lifespan", name))
+        ops.on(call_node, add_keyword("lifespan", name))
         for node in hook_defs.values():
             ops.remove(node)
         return AppPlan(app, "state", attr, ops, f"a new `{name}`")
-
-
-# ----- syntax the lifespan side writes -----------------------------------------------------------
-
-
-def find_single_yield(
-    fdef: cst.FunctionDef,
-) -> tuple[cst.SimpleStatementLine, cst.BaseExpression | None]:
-    yields = yields_in(fdef.body)
-    if len(yields) != 1:
-        raise CannotFix("the lifespan does not have exactly one `yield`")
-    for statement in walk_statements(fdef.body):
-        if (
-            isinstance(statement, cst.SimpleStatementLine)
-            and len(statement.body) == 1
-            and isinstance(statement.body[0], cst.Expr)
-            and statement.body[0].value is yields[0]
-        ):
-            value = yields[0].value
-            if isinstance(value, cst.From):
-                raise CannotFix("the lifespan uses `yield from`")
-            return statement, value
-    raise CannotFix("the lifespan's `yield` is not a statement of its own")
-
-
-def dict_key(element: cst.BaseDictElement) -> str | None:
-    if isinstance(element, cst.DictElement) and isinstance(element.key, cst.SimpleString):
-        value = element.key.evaluated_value
-        return value if isinstance(value, str) else None
-    return None
-
-
-def dict_value_code(parsed: ParsedFile, node: cst.Dict, key: str) -> str:
-    for element in node.elements:
-        if dict_key(element) == key and isinstance(element, cst.DictElement):
-            if not isinstance(element.value, cst.Name):
-                raise CannotFix(f"the lifespan state's `{key}` is not a plain variable")
-            return element.value.value
-    raise CannotFix(f"the lifespan state has no `{key}`")
-
-
-def indent_of(parsed: ParsedFile, statement: cst.CSTNode) -> str:
-    line = parsed.source.line(parsed.positions[statement].start.line)
-    return line[: len(line) - len(line.lstrip())]
-
-
-def assignment(parsed: ParsedFile, target: str, value: str, indent: str) -> cst.BaseStatement:
-    """``target = value``; a long call is wrapped one argument per line, like black does."""
-    newline = parsed.module.default_newline
-    code = f"{target} = {value}"
-    expr = cst.parse_expression(value)
-    if len(indent) + len(code) <= LINE_LENGTH or not isinstance(expr, cst.Call) or not expr.args:
-        return parsed.statement(code + newline)
-    # Continuation lines are written relative to the block: LibCST adds the block's indent.
-    inner = parsed.module.default_indent
-    empty = cst.Module([])
-    args = [empty.code_for_node(a.with_changes(comma=cst.MaybeSentinel.DEFAULT)) for a in expr.args]
-    if len(indent + inner) + len(", ".join(args)) <= LINE_LENGTH:
-        lines = [inner + ", ".join(args)]
-    else:
-        lines = [f"{inner}{a}," for a in args]
-    body = newline.join(lines)
-    return parsed.statement(
-        f"{target} = {empty.code_for_node(expr.func)}({newline}{body}{newline}){newline}"
-    )
-
-
-def close_code(flavor: Flavor, client: str) -> str:
-    return f"await {client}.aclose()\n" if flavor is Flavor.ASYNC else f"{client}.close()\n"
-
-
-def closing_statements(
-    parsed: ParsedFile, fdef: cst.FunctionDef, receiver: str, *, after: cst.CSTNode
-) -> list[cst.CSTNode]:
-    start = parsed.positions[after].start.line
-    return [
-        s
-        for s in walk_statements(fdef.body)
-        if parsed.positions[s].start.line > start and is_close_of(s, receiver)
-    ]
-
-
-def place_close(
-    ops: FileOps, parsed: ParsedFile, yield_line: cst.CSTNode, close: cst.BaseStatement
-) -> None:
-    """After the yield; at the end of the ``finally`` when the yield is inside a ``try``."""
-    block = parsed.parent(yield_line)
-    owner = parsed.parent(block) if block is not None else None
-    if isinstance(owner, cst.Try) and owner.finalbody is not None:
-        final_block = owner.finalbody.body
-        ops.on(final_block, lambda b: b.with_changes(body=[*b.body, close]))  # type: ignore[attr-defined]
-        return
-    ops.after.setdefault(yield_line, []).append(close)
-
-
-def body_without_docstring(fdef: cst.FunctionDef) -> list[cst.BaseStatement]:
-    if not isinstance(fdef.body, cst.IndentedBlock):
-        return [cst.SimpleStatementLine(suite_statements(fdef.body))]
-    body = list(fdef.body.body)
-    if body and isinstance(body[0], cst.SimpleStatementLine):
-        small = body[0].body[0]
-        if isinstance(small, cst.Expr) and isinstance(small.value, cst.SimpleString):
-            body = body[1:]
-    return [s for s in body if not _is_pass(s)]
-
-
-def _is_pass(statement: cst.BaseStatement) -> bool:
-    return (
-        isinstance(statement, cst.SimpleStatementLine)
-        and len(statement.body) == 1
-        and isinstance(statement.body[0], cst.Pass)
-    )
-
-
-def has_return_or_yield(fdef: cst.FunctionDef) -> bool:
-    found = bool(yields_in(fdef.body))
-
-    class _Returns(cst.CSTVisitor):
-        def visit_FunctionDef(self, _: cst.FunctionDef) -> bool:
-            return False
-
-        def visit_Return(self, _: cst.Return) -> None:
-            nonlocal found
-            found = True
-
-    fdef.body.visit(_Returns())
-    return found
-
-
-def keep_only_comments(statement: cst.BaseStatement) -> cst.BaseStatement:
-    comments = [line for line in lines_above(statement) if line.comment is not None]
-    return statement.with_changes(leading_lines=comments)
-
-
-def _replace_with(new: cst.BaseStatement) -> Replace:
-    def change(node: cst.CSTNode) -> cst.CSTNode:
-        assert isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement))
-        return new.with_changes(leading_lines=node.leading_lines)
-
-    return change
-
-
-def _add_keyword(keyword: str, value: str) -> Replace:
-    """``App(...)`` -> ``App(..., lifespan=lifespan)``."""
-
-    def change(node: cst.CSTNode) -> cst.CSTNode:
-        assert isinstance(node, cst.Call)
-        new = cst.Arg(
-            value=cst.Name(value),
-            keyword=cst.Name(keyword),
-            equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")),
-        )
-        args = _append(list(node.args), new, node.whitespace_before_args)
-        return node.with_changes(args=args)
-
-    return change
-
-
-def _add_dict_entry(key: str, value: str) -> Replace:
-    """``{...}`` -> ``{..., "key": value}`` (the lifespan's state dict)."""
-
-    def change(node: cst.CSTNode) -> cst.CSTNode:
-        assert isinstance(node, cst.Dict)
-        new = cst.DictElement(cst.SimpleString(f'"{key}"'), cst.Name(value))
-        elements = _append(list(node.elements), new, node.lbrace.whitespace_after)
-        return node.with_changes(elements=elements)
-
-    return change
-
-
-_Element = TypeVar("_Element", cst.Arg, cst.BaseDictElement)
-
-
-def _append(
-    elements: list[_Element], new: _Element, first_whitespace: cst.BaseParenthesizableWhitespace
-) -> list[_Element]:
-    """Append ``new`` to ``elements`` (a copy), in the layout the list has: one element a line
-    (the last one has a trailing comma) or all on one line."""
-    if elements:
-        last = elements[-1]
-        if isinstance(last.comma, cst.Comma):
-            # Multi-line: the new element takes the trailing comma; the old last one takes the
-            # newline and indent that open the list.
-            new = new.with_changes(comma=last.comma)
-            elements[-1] = last.with_changes(comma=cst.Comma(whitespace_after=first_whitespace))
-        else:
-            elements[-1] = last.with_changes(
-                comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
-            )
-    elements.append(new)
-    return elements

@@ -36,6 +36,7 @@ from .lifespan import LifespanPlanner
 from .request_side import RequestRewriter
 
 _CONSTRUCTOR_CODES = frozenset({"RPL001", "RPL002", "RPL003", "RPL004"})
+_FIXED_CODES = _CONSTRUCTOR_CODES | {"RPL005", "RPL008"}
 
 
 def attach_fixes(
@@ -47,7 +48,7 @@ def attach_fixes(
     settings: Settings,
 ) -> list[Finding]:
     """The findings, with a ``Fix`` on each one the planner can rewrite (and notes on others)."""
-    if not any(f.code in (*_CONSTRUCTOR_CODES, "RPL005", "RPL008") for f in findings):
+    if not any(f.code in _FIXED_CODES for f in findings):
         return findings
     planner = Planner(sources, model, requests, objects, settings)
     try:
@@ -55,14 +56,14 @@ def attach_fixes(
     except Exception as error:  # a planner bug must not cost the user the lint report
         note = f"no automatic fix: the fix planner failed ({type(error).__name__}: {error})"
         return [
-            dataclasses.replace(f, notes=(*f.notes, note))
-            if f.code in (*_CONSTRUCTOR_CODES, "RPL005", "RPL008")
-            else f
+            dataclasses.replace(f, notes=(*f.notes, note)) if f.code in _FIXED_CODES else f
             for f in findings
         ]
 
 
 class Planner:
+    """Groups the per-request clients by application and shared client, and asks each side."""
+
     def __init__(
         self,
         sources: dict[str, SourceFile],
@@ -74,7 +75,7 @@ class Planner:
         self.ctx = FixContext(sources, model, Apps(model, requests), objects, settings)
         self.clients = Clients(self.ctx)
         self.lifespans = LifespanPlanner(self.ctx, self.clients)
-        self.requests = RequestRewriter(self.ctx)
+        self.request_side = RequestRewriter(self.ctx)
         self.closes = CloseRewriter(self.ctx)
 
     def run(self, findings: list[Finding]) -> list[Finding]:
@@ -121,7 +122,7 @@ class Planner:
             for t in group:
                 index = position[id(t.finding)]
                 try:
-                    fixes[index] = self.fix_of(self.requests.rewrite(t, plan))
+                    fixes[index] = self.fix_of(self.request_side.rewrite(t, plan))
                 except CannotFix as why:
                     reasons[index] = str(why)
         for index, finding in enumerate(findings):
