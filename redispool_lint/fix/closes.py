@@ -9,11 +9,13 @@ import libcst as cst
 from ..diagnostics import Applicability, Finding
 from .context import FixContext, Rewrite
 from .cst_tools import CannotFix, FileOps
-from .request_side import drop_with_item
+from .request_side import unwrap_with_item
 from .syntax import is_close_statement
 
 
 class CloseRewriter:
+    """Plans RPL005 and RPL008 fixes: one file, one statement each."""
+
     def __init__(self, ctx: FixContext) -> None:
         self.ctx = ctx
 
@@ -31,14 +33,7 @@ class CloseRewriter:
         fdef = parsed.function_of(node)
         item = next((a for a in parsed.ancestors(node) if isinstance(a, cst.WithItem)), None)
         if item is not None and item.item is node:
-            with_node = parsed.parent(item)
-            assert isinstance(with_node, cst.With)
-            code = parsed.code(node)
-            target = item.asname.name if item.asname is not None else None
-            if target is not None and not isinstance(target, cst.Name):
-                raise CannotFix("the `as` target is not a plain name")
-            assign = parsed.statement(f"{target.value} = {code}\n") if target is not None else None
-            drop_with_item(ops, with_node, item, assign)
+            unwrap_with_item(ops, parsed, item, parsed.code(node))
             message = "Use the shared client without `async with`"
         else:
             statement = parsed.statement_of(node)

@@ -57,6 +57,8 @@ _ITERATOR_TYPES = frozenset(
 
 
 class RequestRewriter:
+    """Plans the request side of each per-request client, given its app's ``AppPlan``."""
+
     def __init__(self, ctx: FixContext) -> None:
         self.ctx = ctx
 
@@ -202,13 +204,7 @@ def rewrite_use(
     if isinstance(parent, cst.Await):
         node, parent = parent, parsed.parent(parent)
     if isinstance(parent, cst.WithItem) and parent.item is node:
-        with_node = parsed.parent(parent)
-        assert isinstance(with_node, cst.With)
-        target = parent.asname.name if parent.asname is not None else None
-        if target is not None and not isinstance(target, cst.Name):
-            raise CannotFix("the `as` target is not a plain name")
-        assign = parsed.statement(f"{target.value} = {shared}\n") if target is not None else None
-        drop_with_item(ops, with_node, parent, assign)
+        unwrap_with_item(ops, parsed, parent, shared)
         return None
     name: str | None = None
     if (
@@ -235,40 +231,18 @@ def rewrite_use(
     if attribute is not None and attribute.split(".", 1)[0] in local_names(fdef):
         # ``request.state.redis = Redis(...)`` (middleware): the attribute takes the shared
         # client and its closes in this function go; unsafe when other code closes it too.
-        closes = [s for s in walk_statements(fdef.body) if is_close_of(s, attribute)]
-        if _closing_uses(fdef, attribute) > len(closes):
-            raise CannotFix(f"`{attribute}` is closed in a way the fix does not rewrite")
-        ops.on(node, _replace_expr(shared))
-        for statement in closes:
-            ops.remove(statement)
-        # Closes of the same attribute reached from another request object elsewhere
-        # (``request.state.redis.aclose()``); the app's own ``app.state.redis`` is not it.
-        owner, _, last = attribute.rpartition(".")
-        holder = owner.rsplit(".", 1)[-1]
-        pattern = re.compile(
-            rf"(\w+)\.{re.escape(holder)}\.{re.escape(last)}\.(?:aclose|close|disconnect)\("
-            rf"|with\s+(\w+)\.{re.escape(holder)}\.{re.escape(last)}\b"
-        )
-        elsewhere = -len(closes)
-        for text in all_texts:
-            for match in pattern.finditer(text):
-                if (match.group(1) or match.group(2)) != "app":
-                    elsewhere += 1
-        if elsewhere > 0:
-            return (
-                f"other code closes `.{last}` too; after the fix that would close the shared client"
-            )
-        return None
+        why_not = f"`{attribute}` is closed in a way the fix does not rewrite"
+        closed_here = _hold_shared(ops, fdef, node, attribute, shared, why_not)
+        return _closed_elsewhere(attribute, closed_here, all_texts)
     if name is not None:
-        closes = [s for s in walk_statements(fdef.body) if is_close_of(s, name)]
-        uses = _closing_uses(fdef, name)
-        if uses > len(closes):
-            raise CannotFix(
-                f"`{name}` is closed or used as a context manager in a way the fix does not rewrite"
-            )
-        ops.on(node, _replace_expr(shared))
-        for statement in closes:
-            ops.remove(statement)
+        _hold_shared(
+            ops,
+            fdef,
+            node,
+            name,
+            shared,
+            f"`{name}` is closed or used as a context manager in a way the fix does not rewrite",
+        )
         return None
     if isinstance(parent, cst.Return) and parent.value is node:
         ops.on(node, _replace_expr(shared))
@@ -277,6 +251,40 @@ def rewrite_use(
             "would close the shared client"
         )
     raise CannotFix("the client is neither a `with` item, assigned, nor returned")
+
+
+def _hold_shared(
+    ops: FileOps, fdef: cst.FunctionDef, node: cst.CSTNode, holder: str, shared: str, why_not: str
+) -> int:
+    """``holder = <client>`` -> ``holder = <shared>`` and the closes of ``holder`` in ``fdef``
+    removed (how many are returned); ``CannotFix(why_not)`` when it is closed another way."""
+    closes = [s for s in walk_statements(fdef.body) if is_close_of(s, holder)]
+    if _closing_uses(fdef, holder) > len(closes):
+        raise CannotFix(why_not)
+    ops.on(node, _replace_expr(shared))
+    for statement in closes:
+        ops.remove(statement)
+    return len(closes)
+
+
+def _closed_elsewhere(attribute: str, closed_here: int, all_texts: Sequence[str]) -> str | None:
+    """Why holding the shared client in ``attribute`` is unsafe: other code closes it too."""
+    # Closes of the same attribute reached from another request object elsewhere
+    # (``request.state.redis.aclose()``); the app's own ``app.state.redis`` is not it.
+    owner, _, last = attribute.rpartition(".")
+    holder = owner.rsplit(".", 1)[-1]
+    pattern = re.compile(
+        rf"(\w+)\.{re.escape(holder)}\.{re.escape(last)}\.(?:aclose|close|disconnect)\("
+        rf"|with\s+(\w+)\.{re.escape(holder)}\.{re.escape(last)}\b"
+    )
+    elsewhere = -closed_here
+    for text in all_texts:
+        for match in pattern.finditer(text):
+            if (match.group(1) or match.group(2)) != "app":
+                elsewhere += 1
+    if elsewhere > 0:
+        return f"other code closes `.{last}` too; after the fix that would close the shared client"
+    return None
 
 
 def _closing_uses(fdef: cst.FunctionDef, name: str) -> int:
@@ -299,6 +307,17 @@ def _closing_uses(fdef: cst.FunctionDef, name: str) -> int:
 
     fdef.body.visit(_Uses())
     return count
+
+
+def unwrap_with_item(ops: FileOps, parsed: ParsedFile, item: cst.WithItem, value: str) -> None:
+    """``with <client> as r:`` -> ``r = <value>`` and the block (the other items stay)."""
+    with_node = parsed.parent(item)
+    assert isinstance(with_node, cst.With)
+    target = item.asname.name if item.asname is not None else None
+    if target is not None and not isinstance(target, cst.Name):
+        raise CannotFix("the `as` target is not a plain name")
+    assign = parsed.statement(f"{target.value} = {value}\n") if target is not None else None
+    drop_with_item(ops, with_node, item, assign)
 
 
 def drop_with_item(
