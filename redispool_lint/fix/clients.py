@@ -69,6 +69,8 @@ class ClientSpec:
 
 @dataclass
 class Target:
+    """One per-request client the fix rewrites: where it is, and what it must become."""
+
     finding: Finding
     function: FunctionSummary
     module: ModuleSummary

@@ -57,6 +57,9 @@ _LIFESPAN_ELSEWHERE = re.compile(r"\blifespan_context\b|\.router\.(on_startup|on
 
 @dataclass
 class AppPlan:
+    """The lifespan side for one app and shared client: where requests read the client, and the
+    edits to the lifespan (None when the app already makes the client)."""
+
     app: App
     style: str  # "state" (app.state.<attr>) or "dict" (request.state.<attr>)
     attr: str

@@ -77,21 +77,8 @@ class RequestRewriter:
         returned = rewrite_use(ops, parsed, node, fdef, shared, texts)
         unsafe = target.unsafe_reason or returned
         if target.function.is_generator and self.ctx.apps.is_entry(target.function.qualname):
-            returns = None
-            if target.spec.kind == "pool" and fdef.returns is None:
-                try:
-                    returns, needed = spell(
-                        self.ctx.model,
-                        [target.spec.cls, *private_spellings(target.spec.cls)],
-                        target.module,
-                        parsed,
-                        set(),
-                    )
-                    if needed:
-                        returns = None
-                except CannotFix:
-                    returns = None
-            ops.on(fdef, _yield_to_return(returns))
+            # A dependency that yielded its client now returns the shared one.
+            ops.on(fdef, _yield_to_return(self._return_annotation(target, parsed, fdef)))
         # A fresh copy of the lifespan ops: they are shared by every finding of the app.
         all_ops: dict[str, FileOps] = {}
         if plan.ops is not None:
@@ -106,6 +93,25 @@ class RequestRewriter:
             applicability = Applicability.UNSAFE
             message += f"; unsafe: {unsafe}"
         return Rewrite(applicability, message, list(all_ops.values()))
+
+    def _return_annotation(
+        self, target: Target, parsed: ParsedFile, fdef: cst.FunctionDef
+    ) -> str | None:
+        """``Redis`` for ``-> Redis`` on a former generator dependency without an annotation,
+        when the module can write the class without a new import."""
+        if target.spec.kind != "pool" or fdef.returns is not None:
+            return None
+        try:
+            returns, needed = spell(
+                self.ctx.model,
+                [target.spec.cls, *private_spellings(target.spec.cls)],
+                target.module,
+                parsed,
+                set(),
+            )
+        except CannotFix:
+            return None
+        return None if needed else returns
 
     def shared_expression(
         self,
@@ -167,6 +173,8 @@ class RequestRewriter:
         ops: FileOps,
         local: set[str],
     ) -> str:
+        """Add ``request: Request`` (``websocket: WebSocket``) to a FastAPI route or dependency,
+        which FastAPI fills in; returns the parameter's name."""
         qualname = target.function.qualname
         if not self.ctx.apps.is_entry(qualname) or app.framework != "fastapi":
             raise CannotFix(

@@ -31,6 +31,7 @@ def walk_statements(block: cst.CSTNode) -> Iterable[cst.CSTNode]:
 
 
 def calls_in(node: cst.CSTNode) -> list[cst.Call]:
+    """Every call below a node, nested functions included."""
     found: list[cst.Call] = []
 
     class _Calls(cst.CSTVisitor):
@@ -42,6 +43,7 @@ def calls_in(node: cst.CSTNode) -> list[cst.Call]:
 
 
 def yields_in(node: cst.CSTNode) -> list[cst.Yield]:
+    """The yields of this function body (a nested function's yields are its own)."""
     found: list[cst.Yield] = []
 
     class _Yields(cst.CSTVisitor):
@@ -59,6 +61,8 @@ def yields_in(node: cst.CSTNode) -> list[cst.Yield]:
 
 
 def count_name(node: cst.CSTNode, name: str) -> int:
+    """How often ``name`` appears below a node (keyword names included, attribute names not):
+    a name seen more often than the fix accounts for is used in ways it does not rewrite."""
     count = 0
 
     class _Count(cst.CSTVisitor):
@@ -106,10 +110,12 @@ def close_call(statement: cst.CSTNode) -> cst.Call | None:
 
 
 def is_close_statement(statement: cst.CSTNode) -> bool:
+    """``[await] X.aclose()`` (or ``close()``/``disconnect()``) as a statement of its own."""
     return close_call(statement) is not None
 
 
 def is_close_of(statement: cst.CSTNode, receiver: str) -> bool:
+    """A close statement of ``receiver`` or of its ``connection_pool``."""
     call = close_call(statement)
     if call is None:
         return False
