@@ -271,6 +271,8 @@ class LifespanPlanner:
         return f"{reference}.{short}", imports
 
     def plan_existing_lifespan(self, app: App, spec: ClientSpec, group: list[Target]) -> AppPlan:
+        """The client made before the lifespan's ``yield`` (on app state, or in the state dict
+        it yields), closed after it."""
         lifespan = app.lifespan
         assert lifespan is not None
         module = self.ctx.model.module_of(lifespan)
@@ -285,24 +287,23 @@ class LifespanPlanner:
         app_param = params[0].name.value
         avoid = local_names(fdef)
         ops = FileOps(parsed)
-        style = "dict" if isinstance(yielded, cst.Dict) else "state"
-        if style == "state" and yielded is not None:
-            raise CannotFix("the lifespan yields something other than a state dict")
-        if spec.kind == "pool" and spec.pool_kind == "dict" and style != "dict":
-            raise CannotFix("the pool comes from lifespan state, but the lifespan yields none")
         state_dict = yielded if isinstance(yielded, cst.Dict) else None
+        style = "dict" if state_dict is not None else "state"
+        if state_dict is None and yielded is not None:
+            raise CannotFix("the lifespan yields something other than a state dict")
+        if spec.kind == "pool" and spec.pool_kind == "dict" and state_dict is None:
+            raise CannotFix("the pool comes from lifespan state, but the lifespan yields none")
         client, pool_code, owning = self.shared_client(
             app, spec, group, app_param, module, parsed, avoid, ops, state_dict
         )
-        if style == "dict":
-            assert isinstance(yielded, cst.Dict)
-            keys = {dict_key(e) for e in yielded.elements}
+        if state_dict is not None:
+            keys = {dict_key(e) for e in state_dict.elements}
             attr = self.free_attribute(app, spec, {k for k in keys if k}, dict_style=True)
             holder = free_name(f"{attr}_client", parsed.names | avoid)
             ops.before[yield_line] = [
                 assignment(parsed, holder, client, indent_of(parsed, yield_line))
             ]
-            ops.on(yielded, add_dict_entry(attr, holder))
+            ops.on(state_dict, add_dict_entry(attr, holder))
             client_ref = holder
         else:
             attr = self.free_attribute(app, spec, dict_style=False)
@@ -317,6 +318,8 @@ class LifespanPlanner:
         if needs_close:
             replaced = False
             if owning:
+                # The client owns the pool now (its close closes the pool too): the lifespan's
+                # close of the pool becomes the client's.
                 for statement in closing_statements(parsed, fdef, pool_code, after=yield_line):
                     ops.on(statement, replace_statement(parsed.statement(close)))
                     replaced = True
@@ -369,6 +372,8 @@ class LifespanPlanner:
         raise CannotFix(f"where `state.{attr}` is set at startup was not found")
 
     def plan_new_lifespan(self, app: App, spec: ClientSpec, group: list[Target]) -> AppPlan:
+        """A new ``@asynccontextmanager`` lifespan above the app, passed as ``lifespan=``; the
+        ``on_event`` handlers' bodies move into it (FastAPI ignores them once a lifespan is set)."""
         if not app.at_module_level:
             raise CannotFix("the application is not created at module level")
         if app.other_lifecycle or any(
