@@ -34,7 +34,8 @@ from .project.summary import ModuleSummary
 _WORD = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
 _REDIS_WORDS = (b"redis", b"valkey", b"aioredis")
 #: ``.state`` as an attribute, whitespace, line continuations and comments allowed around the dot.
-_STATE_ATTRIBUTE = re.compile(rb"\.(?:\s|\\|#[^\n]*)*state\b")
+#: (The alternatives cannot match the same text two ways, so the scan stays linear.)
+_STATE_ATTRIBUTE = re.compile(rb"\.(?:[ \t\r\n\f\v\\]|#[^\n]*\n)*state\b")
 #: A ``.state.NAME`` segment of a dotted reference.
 _STATE_NAME = re.compile(r"\.state\.(\w+)")
 
@@ -76,23 +77,21 @@ class FileFacts:
     state: bool
     #: ``global`` statements: a per-request function may store a local in a module variable.
     global_: bool
+    #: A suppression comment (any case): it may silence a finding.
     noqa: bool
+    #: ... and one that names an ``RPL`` code: it may be reported as unused (RPL100).
+    noqa_rpl: bool
 
     @classmethod
     def of(cls, data: bytes) -> FileFacts:
+        noqa = b"noqa" in data or b"NOQA" in data or b"noqa" in data.lower()
         return cls(
             redis=mentions_redis(data),
             state=mentions_state_attribute(data),
             global_=b"global" in data and has_word(data, b"global"),
-            noqa=b"noqa" in data or b"NOQA" in data or _has_noqa_any_case(data),
+            noqa=noqa,
+            noqa_rpl=noqa and b"rpl" in data.lower(),
         )
-
-    def as_tuple(self) -> tuple[bool, bool, bool, bool]:
-        return (self.redis, self.state, self.global_, self.noqa)
-
-
-def _has_noqa_any_case(data: bytes) -> bool:
-    return b"noqa" in data.lower()
 
 
 @dataclass(frozen=True)

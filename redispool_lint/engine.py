@@ -292,6 +292,8 @@ def _needed(
     callers' references resolve through (followed forwards through the summaries, one step at a
     time: an import or a variable leads to the next module, a class to its bases).
     """
+    if not demand.redis_files:
+        return set(), set()  # nothing names Redis: nothing can hold a finding
     namespace = demand.namespace
     candidates = set(demand.candidates)
     callers = demand.callers(demand.redis_reachable | candidates)
@@ -563,9 +565,10 @@ def lint(
         if ignored:
             findings = [f for f in findings if not any(f.code.startswith(c) for c in ignored)]
         facts = project.facts[index]
-        needs_text = bool(findings) or (facts is not None and facts.noqa)
-        source = project.source(index) if needs_text else None
-        if source is not None and not settings.ignore_noqa and facts is not None and facts.noqa:
+        # Suppressions matter where there are findings to silence, or RPL codes to report unused.
+        scan = facts is not None and facts.noqa and (bool(findings) or facts.noqa_rpl)
+        source = project.source(index) if findings or scan else None
+        if source is not None and not settings.ignore_noqa and scan:
             suppressions = noqa.scan(source.text)
             findings = noqa.apply(
                 findings,
