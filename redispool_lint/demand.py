@@ -36,6 +36,7 @@ _REDIS_WORDS = (b"redis", b"valkey", b"aioredis")
 #: ``.state`` as an attribute, whitespace, line continuations and comments allowed around the dot.
 #: (The alternatives cannot match the same text two ways, so the scan stays linear.)
 _STATE_ATTRIBUTE = re.compile(rb"\.(?:[ \t\r\n\f\v\\]|#[^\n]*\n)*state\b")
+_RELATIVE = re.compile(rb"\bfrom[\s\\]+\.")
 #: A ``.state.NAME`` segment of a dotted reference.
 _STATE_NAME = re.compile(r"\.state\.(\w+)")
 
@@ -60,9 +61,21 @@ def _is_word_byte(byte: bytes) -> bool:
     return bool(byte) and (byte.isalnum() or byte == b"_" or byte[0] >= 0x80)
 
 
+#: ``import redis``, ``import os, redis.asyncio as r``, ``from redis import ...`` (whitespace and
+#: backslash continuations allowed): the only ways a module binds a name to the package itself;
+#: everything else reaches it through a module that does this (a re-export).
+_IMPORTS = {
+    word: re.compile(
+        rb"\b(?:import[\s\\]+(?:[\w.]+(?:[\s\\]+as[\s\\]+\w+)?[\s\\]*,[\s\\]*)*"
+        rb"|from[\s\\]+)" + word + rb"\b"
+    )
+    for word in _REDIS_WORDS
+}
+
+
 def mentions_redis(data: bytes) -> bool:
-    """The sound text test: does the file name a Redis-family package?"""
-    return any(has_word(data, word) for word in _REDIS_WORDS if word in data)
+    """The sound text test: does the file import a Redis-family package?"""
+    return any(word in data and _IMPORTS[word].search(data) is not None for word in _REDIS_WORDS)
 
 
 def mentions_state_attribute(data: bytes) -> bool:
@@ -77,6 +90,10 @@ class FileFacts:
     state: bool
     #: ``global`` statements: a per-request function may store a local in a module variable.
     global_: bool
+    #: ``from .``: a relative import.
+    relative_import: bool
+    #: ``yield``: lifespan state (``yield {"redis": client}``).
+    yields: bool
     #: A suppression comment (any case): it may silence a finding.
     noqa: bool
     #: ... and one that names an ``RPL`` code: it may be reported as unused (RPL100).
@@ -89,6 +106,8 @@ class FileFacts:
             redis=mentions_redis(data),
             state=mentions_state_attribute(data),
             global_=b"global" in data and has_word(data, b"global"),
+            yields=b"yield" in data,
+            relative_import=b"from" in data and _RELATIVE.search(data) is not None,
             noqa=noqa,
             noqa_rpl=noqa and b"rpl" in data.lower(),
         )
@@ -281,7 +300,12 @@ class Demand:
         #: Every module that may reach a Redis constructor through imports.
         self.redis_reachable = self.callers(self.redis_files)
         candidates = set(self.redis_reachable)
-        if self.redis_files:
+        # Code that closes app state or a module variable need not name Redis; it matters only
+        # where Redis-reachable code stores objects there (or yields lifespan state).
+        if any(
+            (fact := facts[i]) is not None and (fact.state or fact.global_ or fact.yields)
+            for i in self.redis_reachable
+        ):
             for index, fact in enumerate(facts):
                 if fact is not None and (fact.state or fact.global_):
                     candidates.add(index)
@@ -299,7 +323,12 @@ class Demand:
         """Files that may reference module ``target``: they write its name, or are below it."""
         info = self.modules[target]
         if info.is_package:
-            yield from self.namespace.packages.get(info.name, ())
+            # Below a package, a module reaches the package's own names without writing the
+            # package's name only through a relative import (``from . import x``).
+            for index in self.namespace.packages.get(info.name, ()):
+                fact = self.facts[index]
+                if fact is None or fact.relative_import:
+                    yield index
         roots = self.roots[target]
         own_root = roots[0]
         mentioning = [self._mentioning_root(root) for root in roots]

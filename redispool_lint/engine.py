@@ -47,6 +47,7 @@ _STDLIB: frozenset[str] = frozenset(
 )
 
 _EXTRACT_RECURSION_LIMIT = 4000
+_MAX_REF_SEGMENTS = 48
 
 #: Below this many files, worker processes cost more than they save.
 PARALLEL_THRESHOLD = 300
@@ -323,7 +324,10 @@ def _needed(
             add(index)
             pending.extend(resolving_refs(summary, _CONSTRUCTOR_NAMES))
             # Another module's variable assigned here (``shared.client = Redis()``): code that
-            # uses that module may close a long-lived client without naming Redis at all.
+            # uses that module may close a long-lived client without naming Redis at all. Only
+            # code that can reach a Redis constructor stores a client known to be Redis.
+            if index not in demand.redis_reachable:
+                continue
             for function in summary.functions:
                 for assign in function.assigns:
                     modules = list(namespace.referenced(assign.target))
@@ -332,7 +336,9 @@ def _needed(
         waiting: list[str] = []
         while pending:
             ref = pending.pop()
-            if ref in followed:
+            if ref in followed or ref.count(".") > _MAX_REF_SEGMENTS:
+                # (a self-referring variable, `x = x.y`, makes ever longer references; the
+                # project model gives up on those after a few steps as well)
                 continue
             modules, following, ready = _follow(project, namespace, ref)
             if modules and not (
