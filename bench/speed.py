@@ -234,14 +234,21 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="no 10k point, fewer sizes")
     parser.add_argument("--scratch", type=Path, default=Path(tempfile.gettempdir()) / "rpl-bench")
     parser.add_argument("--output", type=Path, default=HERE / "results.md")
+    parser.add_argument(
+        "--trees",
+        default="stdlib,packages,monorepo",
+        help="comma-separated subset of stdlib, packages, monorepo",
+    )
     args = parser.parse_args()
     scratch: Path = args.scratch
     scratch.mkdir(parents=True, exist_ok=True)
 
     stdlib = scratch / "stdlib"
-    copy_py_tree(Path(sysconfig.get_paths()["stdlib"]), stdlib, skip=("site-packages",))
     packages = scratch / "venv-packages"  # not named site-packages: both tools skip that name
-    copy_py_tree(Path(sysconfig.get_paths()["purelib"]), packages)
+    if "stdlib" in args.trees:
+        copy_py_tree(Path(sysconfig.get_paths()["stdlib"]), stdlib, skip=("site-packages",))
+    if "packages" in args.trees:
+        copy_py_tree(Path(sysconfig.get_paths()["purelib"]), packages)
     monorepo = scratch / "mono5000"
     generate(monorepo, 5000)
 
@@ -253,13 +260,18 @@ def main() -> None:
         f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"{subprocess.run([*RUFF, '--version'], capture_output=True, text=True).stdout.strip()}; "
         f"load average at start {load[0]:.1f}. {args.runs} interleaved runs per tool; medians.",
-        f"Command: `python bench/speed.py --runs {args.runs}{' --quick' if args.quick else ''}`.",
+        f"Command: `python bench/speed.py --runs {args.runs}{' --quick' if args.quick else ''}"
+        f" --trees {args.trees}`.",
         "",
     ]
-    lines += table("(a) Standard library", stdlib, measure(stdlib, args.runs))
-    lines += table("(b) Virtualenv site-packages", packages, measure(packages, args.runs))
-    lines += table("(c) Generated FastAPI monorepo", monorepo, measure(monorepo, args.runs))
-    lines += warm(monorepo, args.runs)
+    trees = set(args.trees.split(","))
+    if "stdlib" in trees:
+        lines += table("(a) Standard library", stdlib, measure(stdlib, args.runs))
+    if "packages" in trees:
+        lines += table("(b) Virtualenv site-packages", packages, measure(packages, args.runs))
+    if "monorepo" in trees:
+        lines += table("(c) Generated FastAPI monorepo", monorepo, measure(monorepo, args.runs))
+        lines += warm(monorepo, args.runs)
     sizes = [1000, 2000, 5000] if args.quick else [1000, 2000, 5000, 10000]
     lines += scaling(scratch, sizes, max(3, args.runs - 2))
     text = "\n".join(lines) + "\n"

@@ -57,7 +57,13 @@ class LifespanClientNotClosed(Rule):
 
     def check(self, context: RuleContext) -> Iterator[Finding]:
         requests = context.requests
-        closed = _closed_at_shutdown(context)
+        # Project-wide, the same for every module: computed once per run (a rule instance
+        # lives for one run), not once per module (quadratic on a large project).
+        cached = getattr(self, "_closed", None)
+        if cached is None or cached[0] is not context.requests:
+            cached = (context.requests, _closed_at_shutdown(context))
+            self._closed = cached
+        closed = cached[1]
         for function in context.functions():
             if function.qualname not in requests.startup:
                 continue
