@@ -25,6 +25,11 @@ from .source import SourceFile
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
+#: Rules whose fixes the fix planner works out (RPL100's fix comes with the finding).
+_PLANNED_CODES = frozenset(
+    rule.code for rule in ALL_RULES if rule.fixable != "never" and rule.code != "RPL100"
+)
+
 
 def _codes(values: tuple[str, ...]) -> list[str]:
     """``--select RPL001,RPL002 --select RPL3`` -> ["RPL001", "RPL002", "RPL3"]."""
@@ -248,6 +253,12 @@ def _run(
         # Formats that carry fixes (json, sarif) need the planned rewrites attached to findings.
         plan = any(fmt in FIX_FORMATS for fmt, _ in outputs)
         result = lint(targets, settings, overrides=overrides, keep_sources=plan, plan_fixes=plan)
+        if not plan and any(f.code in _PLANNED_CODES for f in result.findings):
+            # Say which findings --fix can fix (and why not, for the others): planning parses
+            # the touched files with LibCST, so it is paid only when there is something to fix.
+            result = lint(
+                targets, settings, overrides=overrides, keep_sources=True, plan_fixes=True
+            )
     report = _report(result, style, unsafe)
     report.errors = [*result.errors, *errors]
     for warning in result.warnings:

@@ -15,20 +15,25 @@ def _head(finding: Finding, style: Style) -> str:
 
 
 def _summary(report: Report) -> str:
+    """One line: ``Found 3 errors (2 fixable with --fix, 1 more with --unsafe-fixes).``"""
     count = len(report.findings)
     if count == 0:
         return "" if report.errors else "All checks passed!"
     noun = "error" if count == 1 else "errors"
     fixable = sum(report.fixable(f) for f in report.findings)
-    text = f"Found {count} {noun}" + (f" ({fixable} fixable with --fix)." if fixable else ".")
     hidden = (
         0
         if report.unsafe_fixes
         else sum(1 for f in report.findings if f.fix is not None and not report.fixable(f))
     )
+    hints = [f"{fixable} fixable with --fix"] if fixable else []
     if hidden:
-        text += f"\n{hidden} more fixable with --unsafe-fixes."
-    return text
+        hints.append(
+            f"{hidden} more with --unsafe-fixes"
+            if fixable
+            else f"{hidden} fixable with --unsafe-fixes"
+        )
+    return f"Found {count} {noun}" + (f" ({', '.join(hints)})." if hints else ".")
 
 
 def _errors(report: Report, style: Style) -> list[str]:
