@@ -49,6 +49,9 @@ class ProjectModel:
                 self.variables[name] = value
             self.annotated_dependencies.update(summary.annotated_dependencies)
         self._resolved: dict[tuple[str, bool], str] = {}
+        #: Walks without local types: (end, steps that changed the reference, reached a fixed
+        #: point), for resolving references whose ``local:`` head has been replaced.
+        self._walked: dict[tuple[str, bool], tuple[str, int, bool]] = {}
         #: Functions whose product is being resolved (a factory returning its own call).
         self._producing: set[str] = set()
 
@@ -137,15 +140,50 @@ class ProjectModel:
             cached = self._resolved.get(key)
             if cached is not None:
                 return cached
+            current = self._walk(dotted, None, follow_variables, _MAX_STEPS)[0]
+            self._resolved[key] = current
+            return current
+        # Only a ``local:`` head needs the function's types: once the reference has left them,
+        # the rest of the walk is the same for every function, and is looked up (exactly: with
+        # the steps it took, against the steps left).
         current = dotted
-        for _ in range(_MAX_STEPS):
+        budget = _MAX_STEPS
+        while current.startswith("local:") and budget > 0:
+            following = self._step(current, local_types, follow_variables)
+            budget -= 1
+            if following == current:
+                return current
+            current = following
+        if self._producing or budget <= 0:
+            return self._walk(current, local_types, follow_variables, budget)[0]
+        key = (current, follow_variables)
+        walked = self._walked.get(key)
+        if walked is None:
+            walked = self._walk(current, None, follow_variables, _MAX_STEPS)
+            self._walked[key] = walked
+        result, changes, converged = walked
+        if converged and changes <= budget and not result.startswith("local:"):
+            return result
+        return self._walk(current, local_types, follow_variables, budget)[0]
+
+    def _walk(
+        self,
+        dotted: str,
+        local_types: dict[str, str] | None,
+        follow_variables: bool,
+        budget: int,
+    ) -> tuple[str, int, bool]:
+        """At most ``budget`` steps from ``dotted``: where they lead, how many changed it, and
+        whether it ended at a fixed point."""
+        current = dotted
+        changes = 0
+        for _ in range(budget):
             following = self._step(current, local_types, follow_variables)
             if following == current:
-                break
+                return current, changes, True
             current = following
-        if local_types is None:
-            self._resolved[(dotted, follow_variables)] = current
-        return current
+            changes += 1
+        return current, changes, False
 
     def _step(self, dotted: str, local_types: dict[str, str] | None, follow_variables: bool) -> str:
         if dotted.startswith("local:"):
