@@ -48,6 +48,22 @@ class ProjectModel:
                     value = None
                 self.variables[name] = value
             self.annotated_dependencies.update(summary.annotated_dependencies)
+        #: The most segments any name the model defines has: a longer prefix of a reference
+        #: cannot name anything (references grow long through self-referring variables).
+        self._depth = 1 + max(
+            (
+                name.count(".")
+                for table in (
+                    self.references,
+                    self.variables,
+                    self.classes,
+                    self.functions,
+                    self.modules,
+                )
+                for name in table
+            ),
+            default=0,
+        )
         self._resolved: dict[tuple[str, bool], str] = {}
         #: Walks without local types: (end, steps that changed the reference, reached a fixed
         #: point), for resolving references whose ``local:`` head has been replaced.
@@ -194,7 +210,7 @@ class ProjectModel:
                 return dotted
             return held + ("()" if called else "") + (f".{rest}" if rest else "")
         segments = dotted.split(".")
-        for end in range(len(segments), 0, -1):
+        for end in range(min(len(segments), self._depth), 0, -1):
             head = segments[end - 1]
             called = head.endswith("()")
             key = ".".join([*segments[: end - 1], head.removesuffix("()")])
