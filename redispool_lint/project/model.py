@@ -178,7 +178,9 @@ class ProjectModel:
             walked = self._walk(current, None, follow_variables, _MAX_STEPS)
             self._walked[key] = walked
         result, changes, converged = walked
-        if converged and changes <= budget and not result.startswith("local:"):
+        if not result.startswith("local:") and (
+            (converged and changes <= budget) or (not converged and budget == _MAX_STEPS)
+        ):
             return result
         return self._walk(current, local_types, follow_variables, budget)[0]
 
