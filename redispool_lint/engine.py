@@ -155,11 +155,25 @@ def _summarise_many(
     if len(jobs) < PARALLEL_THRESHOLD or workers < 2:
         return [_summarise_star(item) for item in work]
     # Sources are not sent back from the workers (it would double what crosses the pipe): the
-    # few that are needed are decoded again here.
-    work = [(job, keep_roots, keep_names, False) for job, _, _, _ in work]
+    # few that are needed are decoded again here. The name sets (one root per top-level
+    # package: hundreds in a virtualenv) cross once per worker, not once per file.
     chunk = max(8, len(jobs) // (workers * 4))
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(_summarise_star, work, chunksize=chunk))
+    with ProcessPoolExecutor(
+        max_workers=workers, initializer=_worker_init, initargs=(keep_roots, keep_names)
+    ) as pool:
+        return list(pool.map(_summarise_in_worker, jobs, chunksize=chunk))
+
+
+_WORKER_KEEP: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset())
+
+
+def _worker_init(keep_roots: frozenset[str], keep_names: frozenset[str]) -> None:
+    global _WORKER_KEEP
+    _WORKER_KEEP = (keep_roots, keep_names)
+
+
+def _summarise_in_worker(job: _Job) -> _Outcome:
+    return _summarise(job, *_WORKER_KEEP, False)
 
 
 class _Project:
