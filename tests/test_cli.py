@@ -176,7 +176,11 @@ def test_output_file(buggy: Path) -> None:
 def test_statistics(buggy: Path) -> None:
     code, out, _ = run([".", "--statistics"], buggy)
     assert code == 1
-    assert out.split()[:3] == ["1", "RPL001", "[*]"] or out.split()[:2] == ["1", "RPL001"]
+    # count, code, [*] when fixable, name: one line per rule
+    [line] = out.splitlines()
+    count, code, rest = line.split("\t")
+    assert (int(count), code) == (1, "RPL001")
+    assert rest.removeprefix("[*]").strip() == "from-pool-per-request"
 
 
 def test_stdin_with_filename(project: Path) -> None:
