@@ -92,8 +92,7 @@ class SharedClientClosedPerRequest(Rule):
                 yield context.finding(
                     type(self),
                     site.span,
-                    f"`{keyword} {site.written}` closes the shared {_kind(long_lived)} "
-                    f"({long_lived.description}) when the block ends; {why}",
+                    _at_block_end(f"{keyword} {site.written}", long_lived, why),
                 )
             for call in function.calls:
                 if call.context is not None and not call.awaited:
@@ -101,11 +100,9 @@ class SharedClientClosedPerRequest(Rule):
                     # the shared client.
                     held = objects.long_lived(f"{call.callee}()", function)
                     if held is not None and not held.wrapper:
+                        written = f"{call.context} {call.written}(...)"
                         yield context.finding(
-                            type(self),
-                            call.span,
-                            f"`{call.context} {call.written}(...)` closes the shared "
-                            f"{_kind(held)} ({held.description}) when the block ends; {why}",
+                            type(self), call.span, _at_block_end(written, held, why)
                         )
                 receiver = receiver_of_close(call.callee)
                 if receiver is None:
@@ -124,6 +121,14 @@ class SharedClientClosedPerRequest(Rule):
                     f"`{call.written}()` closes the shared {kind} "
                     f"({long_lived.description}) in per-request code; {why}",
                 )
+
+
+def _at_block_end(written: str, long_lived: LongLived, why: str) -> str:
+    """The message for a ``with`` that closes the shared client when its block ends."""
+    return (
+        f"`{written}` closes the shared {_kind(long_lived)} ({long_lived.description}) "
+        f"when the block ends; {why}"
+    )
 
 
 def _kind(long_lived: LongLived) -> str:
