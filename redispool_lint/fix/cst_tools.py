@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import difflib
 import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Union
 
@@ -40,6 +40,8 @@ class ParsedFile:
         self.parents = wrapper.resolve(ParentNodeProvider)
         self._names: set[str] | None = None
         self._starts: dict[tuple[int, int], list[cst.CSTNode]] | None = None
+        self._statement_texts: dict[cst.CSTNode, str] | None = None
+        self._header_text = ""
         #: Top-level packages of the project (for placing imports in the right section).
         self.first_party: frozenset[str] = frozenset()
 
@@ -115,8 +117,46 @@ class ParsedFile:
     def code(self, node: cst.CSTNode) -> str:
         return self.module.code_for_node(node)
 
+    def code_of(self, module: cst.Module) -> str:
+        """``module.code`` for a rewrite of this file's module, reusing the original text of
+        the top-level statements the rewrite kept (by identity): a fix to a 3,000-line app
+        module generates code for the statements it changed, not for the whole file."""
+        if self._statement_texts is None:
+            self._statement_texts = self._split_statements()
+        same_header = len(module.header) == len(self.module.header) and all(
+            mine is theirs for mine, theirs in zip(module.header, self.module.header)
+        )
+        if not self._statement_texts or not same_header or not module.body:
+            return module.code
+        known = self._statement_texts
+        parts = [self._header_text]
+        for statement in module.body:
+            text = known.get(statement)
+            parts.append(text if text is not None else module.code_for_node(statement))
+        parts += [module.code_for_node(line) for line in module.footer]
+        return _trailing_newline(module, "".join(parts))
+
+    def _split_statements(self) -> dict[cst.CSTNode, str]:
+        """The text of each original top-level statement; empty when the pieces do not add
+        up to the file's text exactly (then ``code_of`` generates the whole module)."""
+        module = self.module
+        self._header_text = "".join(module.code_for_node(line) for line in module.header)
+        texts: dict[cst.CSTNode, str] = {s: module.code_for_node(s) for s in module.body}
+        parts = [self._header_text, *texts.values()]
+        parts += [module.code_for_node(line) for line in module.footer]
+        if _trailing_newline(module, "".join(parts)) != self.source.text:
+            return {}
+        return texts
+
     def statement(self, code: str) -> cst.BaseStatement:
         return cst.parse_statement(code, config=self.module.config_for_parsing)
+
+
+def _trailing_newline(module: cst.Module, text: str) -> str:
+    # As ``Module.code`` does: a file that did not end with a newline does not gain one.
+    if not module.has_trailing_newline and text.endswith(module.default_newline):
+        return text[: -len(module.default_newline)]
+    return text
 
 
 class VariableVisitor(cst.CSTVisitor):
@@ -193,6 +233,16 @@ class FileOps:
     #: Imports the rewrite needs (see ``ImportSpec``).
     imports: list[tuple[str, str, str]] = field(default_factory=list)
 
+    def signature(self) -> Hashable:
+        """Equal for two ``FileOps`` that hold the same operations (by identity)."""
+        return (
+            id(self.parsed),
+            tuple((id(node), tuple(map(id, changes))) for node, changes in self.replace.items()),
+            tuple((id(node), tuple(map(id, added))) for node, added in self.before.items()),
+            tuple((id(node), tuple(map(id, added))) for node, added in self.after.items()),
+            tuple(self.imports),
+        )
+
     def on(self, node: cst.CSTNode, change: Replace) -> None:
         self.replace.setdefault(node, []).append(change)
 
@@ -217,6 +267,18 @@ class _Apply(cst.CSTTransformer):
     def __init__(self, ops: FileOps) -> None:
         super().__init__()
         self.ops = ops
+        # Only the paths down to the nodes the operations touch are walked: every other
+        # subtree is handed back as it is (a large module's untouched statements cost nothing,
+        # and keep their identity, which ``render`` uses to reuse their text).
+        self.on_path: set[cst.CSTNode] = set()
+        for node in (*ops.replace, *ops.before, *ops.after):
+            for ancestor in ops.parsed.ancestors(node):
+                if ancestor in self.on_path:
+                    break  # its own ancestors are in already
+                self.on_path.add(ancestor)
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        return node in self.on_path
 
     def on_leave(  # type: ignore[override]
         self, original_node: cst.CSTNode, updated_node: cst.CSTNode
@@ -270,7 +332,7 @@ def render(ops: FileOps) -> str:
     module = ops.parsed.module.visit(_Apply(ops))
     for spec in ops.imports:
         module = add_import(module, spec, ops.parsed.first_party)
-    return module.code
+    return ops.parsed.code_of(module)
 
 
 def tidy_imports(old: str, new: str) -> str:

@@ -19,7 +19,7 @@ and only files a fix touches are parsed.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 
 from ..config import Settings
 from ..diagnostics import Edit, Finding, Fix
@@ -77,6 +77,7 @@ class Planner:
         self.lifespans = LifespanPlanner(self.ctx, self.clients)
         self.request_side = RequestRewriter(self.ctx)
         self.closes = CloseRewriter(self.ctx)
+        self._rendered: dict[Hashable, tuple[FileOps, list[Edit]]] = {}
 
     def run(self, findings: list[Finding]) -> list[Finding]:
         """The findings, each with its fix or a note saying why it has none."""
@@ -143,8 +144,15 @@ class Planner:
         # check that a fix which would not parse is never written.
         edits: list[Edit] = []
         for file_ops in ops:
-            source = file_ops.parsed.source
-            edits += text_edits(source.display, source.text, render(file_ops))
+            # Every finding of an app carries a copy of the same lifespan operations: they are
+            # rendered once (the cache holds the operations, so the ids in a key stay theirs).
+            key = file_ops.signature()
+            known = self._rendered.get(key)
+            if known is None:
+                source = file_ops.parsed.source
+                known = (file_ops, text_edits(source.display, source.text, render(file_ops)))
+                self._rendered[key] = known
+            edits += known[1]
         if not edits:
             raise CannotFix("the rewrite changes nothing")
         return tuple(edits)
