@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 
 from .project.summary import ModuleSummary
 
@@ -36,7 +37,9 @@ _REDIS_WORDS = (b"redis", b"valkey", b"aioredis")
 #: ``.state`` as an attribute, whitespace, line continuations and comments allowed around the dot.
 #: (The alternatives cannot match the same text two ways, so the scan stays linear.)
 _STATE_ATTRIBUTE = re.compile(rb"\.(?:[ \t\r\n\f\v\\]|#[^\n]*\n)*state\b")
-_RELATIVE = re.compile(rb"\bfrom[\s\\]+\.")
+#: (No ``\b`` before ``from``: it makes the scan several times slower, and a word ending in
+#: ``from`` only makes the test include a file it need not.)
+_RELATIVE = re.compile(rb"from[\s\\]+\.")
 #: A ``.state.NAME`` segment of a dotted reference.
 _STATE_NAME = re.compile(r"\.state\.(\w+)")
 
@@ -75,42 +78,64 @@ _IMPORTS = {
 
 def mentions_redis(data: bytes) -> bool:
     """The sound text test: does the file import a Redis-family package?"""
-    return any(word in data and _IMPORTS[word].search(data) is not None for word in _REDIS_WORDS)
+    # One scan for ``redis`` covers ``aioredis`` too: most files have neither, and a scan of
+    # the whole text is what this costs.
+    if b"redis" in data and (_IMPORTS[b"redis"].search(data) or _IMPORTS[b"aioredis"].search(data)):
+        return True
+    return b"valkey" in data and _IMPORTS[b"valkey"].search(data) is not None
 
 
 def mentions_state_attribute(data: bytes) -> bool:
     return b"state" in data and _STATE_ATTRIBUTE.search(data) is not None
 
 
-@dataclass(frozen=True)
 class FileFacts:
-    """What the text of one file says, before any parsing."""
+    """What the text of one file says, before any parsing.
 
-    redis: bool
-    state: bool
-    #: ``global`` statements: a per-request function may store a local in a module variable.
-    global_: bool
-    #: ``from .``: a relative import.
-    relative_import: bool
-    #: ``yield``: lifespan state (``yield {"redis": client}``).
-    yields: bool
-    #: A suppression comment (any case): it may silence a finding.
-    noqa: bool
-    #: ... and one that names an ``RPL`` code: it may be reported as unused (RPL100).
-    noqa_rpl: bool
+    Each fact costs a scan of the text, and most runs need only the first (no file imports
+    Redis: nothing else is asked), so each is computed when first asked for.
+    """
 
-    @classmethod
-    def of(cls, data: bytes) -> FileFacts:
-        noqa = b"noqa" in data or b"NOQA" in data or b"noqa" in data.lower()
-        return cls(
-            redis=mentions_redis(data),
-            state=mentions_state_attribute(data),
-            global_=b"global" in data and has_word(data, b"global"),
-            yields=b"yield" in data,
-            relative_import=b"from" in data and _RELATIVE.search(data) is not None,
-            noqa=noqa,
-            noqa_rpl=noqa and b"rpl" in data.lower(),
-        )
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+        self.redis = mentions_redis(data)
+
+    @cached_property
+    def state(self) -> bool:
+        return mentions_state_attribute(self._data)
+
+    @cached_property
+    def global_(self) -> bool:
+        """``global`` statements: a per-request function may store a local in a module
+        variable."""
+        return b"global" in self._data and has_word(self._data, b"global")
+
+    @cached_property
+    def relative_import(self) -> bool:
+        """``from .``: a relative import."""
+        return b"from" in self._data and _RELATIVE.search(self._data) is not None
+
+    @cached_property
+    def yields(self) -> bool:
+        """``yield``: lifespan state (``yield {"redis": client}``)."""
+        return b"yield" in self._data
+
+    @property
+    def noqa(self) -> bool:
+        """A suppression comment (any case): it may silence a finding."""
+        return self._suppressions[0]
+
+    @property
+    def noqa_rpl(self) -> bool:
+        """A suppression comment that may name an ``RPL`` code: it may be reported as unused
+        (RPL100)."""
+        return self._suppressions[1]
+
+    @cached_property
+    def _suppressions(self) -> tuple[bool, bool]:
+        lower = self._data.lower()  # (not kept: it would double the memory held per file)
+        noqa = b"noqa" in lower
+        return noqa, noqa and b"rpl" in lower
 
 
 @dataclass(frozen=True)

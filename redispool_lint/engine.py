@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -176,36 +176,74 @@ def _summarise_in_worker(job: _Job) -> _Outcome:
     return _summarise(job, *_WORKER_KEEP, False)
 
 
-class _Project:
-    """Every file of the project, read once, summarised on demand (and through the cache)."""
+class _Jobs:
+    """The project's files as analysis jobs, each made when first asked for.
+
+    A job needs the file's module names (path arithmetic and ``__init__.py`` lookups); a project
+    where no file imports Redis needs almost none of them.
+    """
 
     def __init__(
         self,
-        jobs: list[_Job],
-        keep_roots: frozenset[str],
-        keep_names: frozenset[str],
-        cache: Cache | None,
+        files: list[ProjectFile],
+        root: Path,
+        overrides: dict[Path, bytes],
         keep_sources: bool,
     ) -> None:
+        self.files = files
+        self.root = root
+        self.overrides = overrides
+        self.keep_sources = keep_sources
+        self._jobs: list[_Job | None] = [None] * len(files)
+        self._has_init: dict[str, bool] = {}
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+    def __getitem__(self, index: int) -> _Job:
+        job = self._jobs[index]
+        if job is None:
+            job = _job(
+                self.files[index], self.root, self.data(index), self.keep_sources, self._has_init
+            )
+            self._jobs[index] = job
+        return job
+
+    def __iter__(self) -> Iterator[_Job]:
+        return (self[index] for index in range(len(self.files)))
+
+    def data(self, index: int) -> bytes | None:
+        """The content replacing the file's, if any (standard input, fixes in progress)."""
+        if not self.overrides:
+            return None
+        return self.overrides.get(self.files[index].path.absolute())
+
+
+class _Project:
+    """Every file of the project, read once, summarised on demand (and through the cache)."""
+
+    def __init__(self, jobs: _Jobs, cache: Cache | None, keep_sources: bool) -> None:
         self.jobs = jobs
-        self.keep_roots = keep_roots
-        self.keep_names = keep_names
+        #: What the summaries keep (see ``extract``): set once the project's modules are known.
+        self.keep_roots: frozenset[str] = frozenset()
+        self.keep_names: frozenset[str] = frozenset()
         self.cache = cache
         self.keep_sources = keep_sources
         self.datas: list[bytes | None] = []
         self.read_errors: dict[int, str] = {}
         self.outcomes: dict[int, _Outcome] = {}
-        for index, job in enumerate(jobs):
-            if job.data is not None:
-                self.datas.append(job.data)
+        for index, file in enumerate(jobs.files):
+            data = jobs.data(index)
+            if data is not None:
+                self.datas.append(data)
                 continue
             try:
-                self.datas.append(read_bytes(job.path))
+                self.datas.append(read_bytes(file.path))
             except SourceError as error:
                 self.datas.append(None)
                 self.read_errors[index] = str(error)
         self.facts: list[FileFacts | None] = [
-            FileFacts.of(data) if data is not None else None for data in self.datas
+            FileFacts(data) if data is not None else None for data in self.datas
         ]
 
     def summarise(self, indices: Iterable[int]) -> None:
@@ -244,7 +282,7 @@ class _Project:
         return outcome.summary if outcome is not None else None
 
     def _wants_source(self, index: int) -> bool:
-        return self.keep_sources or self.jobs[index].reported
+        return self.keep_sources or self.jobs.files[index].reported
 
     def _cache_key(self, index: int) -> str:
         job = self.jobs[index]
@@ -270,9 +308,9 @@ class _Project:
         data = self.datas[index]
         if data is None:
             return None
-        job = self.jobs[index]
+        file = self.jobs.files[index]
         try:
-            source = source_from_bytes(job.path, job.display, data)
+            source = source_from_bytes(file.path, file.display, data)
         except SourceError:
             return None
         if outcome is not None:
@@ -463,60 +501,47 @@ def lint(
         extra_route_decorators=settings.entry_point_decorators,
         extra_dependency_markers=settings.dependency_markers,
     )
-    has_init: dict[str, bool] = {}
-    jobs = [
-        _job(
-            file,
-            discovery.root,
-            overrides.get(file.path.absolute()) if overrides else None,
-            keep_sources,
-            has_init,
-        )
-        for file in discovery.files
-    ]
-    keep_roots = frozenset(
-        {alias.split(".", 1)[0] for job in jobs for alias in (job.module, *job.aliases)}
-        | knowledge.packages
-        | set(redis_api.PACKAGES)
-    )
-    keep_names = (
+    jobs = _Jobs(discovery.files, discovery.root, overrides, keep_sources)
+    cache = Cache.open(discovery.root) if getattr(settings, "cache", False) else None
+    project = _Project(jobs, cache, keep_sources)
+    project.keep_names = (
         knowledge.names
         | frozenset(name.rsplit(".", 1)[-1] for name in redis_api.CONSTRUCTORS)
         | redis_api.CLOSE_METHODS
     )
-    # Module aliases come from the file names alone (every file, parsed or not): both ways of
-    # running the analysis see the same namespace.
-    module_set = {job.module for job in jobs}
-    alias_owners: dict[str, set[str]] = {}
-    for job in jobs:
-        for alias in job.aliases:
-            alias_owners.setdefault(alias, set()).add(job.module)
-    # An alias must never shadow a library: app/core/redis.py is not `import redis`.
-    reserved = knowledge.packages | set(redis_api.PACKAGES) | _STDLIB
     aliases: dict[str, str] = {}
-    for alias, owners in alias_owners.items():
-        if len(owners) == 1 and alias not in module_set and alias.split(".")[0] not in reserved:
-            aliases[alias] = next(iter(owners))
-
-    cache = Cache.open(discovery.root) if getattr(settings, "cache", False) else None
-    project = _Project(jobs, keep_roots, keep_names, cache, keep_sources)
-    infos = [
-        ModuleInfo(
-            job.module,
-            (job.module, *(a for a in job.aliases if aliases.get(a) == job.module)),
-            job.is_package,
+    if full or any(fact is not None and fact.redis for fact in project.facts):
+        aliases = _module_aliases(jobs, knowledge.packages)
+        project.keep_roots = frozenset(
+            {alias.split(".", 1)[0] for job in jobs for alias in (job.module, *job.aliases)}
+            | knowledge.packages
+            | set(redis_api.PACKAGES)
         )
-        for job in jobs
-    ]
-    demand = Demand(infos, project.facts, [job.reported for job in jobs], TextIndex(project.datas))
-    if full:
-        needed, candidates = set(range(len(jobs))), set(range(len(jobs)))
+        infos = [
+            ModuleInfo(
+                job.module,
+                (job.module, *(a for a in job.aliases if aliases.get(a) == job.module)),
+                job.is_package,
+            )
+            for job in jobs
+        ]
+        reported = [file.reported for file in discovery.files]
+        demand = Demand(infos, project.facts, reported, TextIndex(project.datas))
+        reachable = demand.candidates
+        if full:
+            needed, candidates = set(range(len(jobs))), set(range(len(jobs)))
+        else:
+            needed, candidates = _needed(project, demand, knowledge.packages)
     else:
-        needed, candidates = _needed(project, demand, knowledge.packages)
+        # No file imports a Redis package: no file can hold a finding, and no module need be
+        # named or parsed (but the files named on the command line, below).
+        reachable, needed, candidates = frozenset(), set(), set()
     # Syntax errors are reported where the analysis looks (the candidates) and in files named on
     # the command line (pre-commit's changed files): a file that cannot touch Redis is not
     # parsed at all, so a syntax error there is other tools' business.
-    checked = demand.candidates | {i for i, job in enumerate(jobs) if job.explicit and job.reported}
+    checked = reachable | {
+        i for i, file in enumerate(discovery.files) if file.explicit and file.reported
+    }
     project.summarise(needed | checked)
     if cache is not None:
         cache.close()
@@ -538,15 +563,15 @@ def lint(
     }
     known_codes = frozenset(rule.code for rule in ALL_RULES)
 
-    for index, job in enumerate(jobs):
+    for index, file in enumerate(discovery.files):
         result.files_in_project += 1
-        if not job.reported:
+        if not file.reported:
             continue
         result.files_reported += 1
-        result.reported_paths.append(job.display)
+        result.reported_paths.append(file.display)
         error = project.decode_error(index)
         if error is not None:
-            result.errors.append(FileError(job.display, error))
+            result.errors.append(FileError(file.display, error))
             continue
         findings: list[Finding] = []
         outcome = project.outcomes.get(index)
@@ -559,7 +584,7 @@ def lint(
                 version = f"{sys.version_info.major}.{sys.version_info.minor}"
                 result.warnings.append(
                     FileError(
-                        job.display,
+                        file.display,
                         f"uses syntax newer than Python {version}, which runs redispool-lint: "
                         "not analysed (run redispool-lint with a newer Python)",
                     )
@@ -570,7 +595,7 @@ def lint(
                     Finding(
                         code="RPL999",
                         message=f"cannot parse: {failure.message}",
-                        path=job.display,
+                        path=file.display,
                         start=Position(failure.row, failure.column + 1),
                         end=Position(failure.row, failure.column + 1),
                         noqa_row=failure.row,
@@ -578,12 +603,12 @@ def lint(
                 )
                 source = project.source(index)
                 if source is not None:
-                    result.sources[job.display] = source
+                    result.sources[file.display] = source
             continue
         if candidate and outcome is not None and outcome.summary is not None:
             context = RuleContext(outcome.summary, model, requests, objects)
             findings = [finding for rule in rules for finding in rule.check(context)]
-        ignored = _ignored_codes(per_file_ignores, job.path, discovery.root)
+        ignored = _ignored_codes(per_file_ignores, file.path, discovery.root)
         if ignored:
             findings = [f for f in findings if not any(f.code.startswith(c) for c in ignored)]
         facts = project.facts[index]
@@ -599,16 +624,16 @@ def lint(
                 report_unused="RPL100" in selected and "RPL100" not in ignored,
                 known_codes=known_codes,
                 selected=selected,
-                path=job.display,
+                path=file.display,
             )
         if findings and source is not None:
-            result.sources[job.display] = source
+            result.sources[file.display] = source
         result.findings += findings
     if keep_sources:
-        for index, job in enumerate(jobs):
+        for index, file in enumerate(discovery.files):
             source = project.source(index)
             if source is not None:
-                result.sources.setdefault(job.display, source)
+                result.sources.setdefault(file.display, source)
     result.findings.sort(key=lambda f: f.sort_key)
     if plan_fixes:  # --fix / --diff: attach rewrites (imports LibCST; needs keep_sources)
         from .fix.planner import attach_fixes
@@ -617,6 +642,27 @@ def lint(
             result.findings, result.sources, model, requests, objects, settings
         )
     return result
+
+
+def _module_aliases(jobs: _Jobs, packages: frozenset[str]) -> dict[str, str]:
+    """The other names modules may be imported by (apps run from a sub-folder), each held by one
+    module alone.
+
+    They come from the file names alone (every file, parsed or not): both ways of running the
+    analysis see the same namespace.
+    """
+    module_set = {job.module for job in jobs}
+    alias_owners: dict[str, set[str]] = {}
+    for job in jobs:
+        for alias in job.aliases:
+            alias_owners.setdefault(alias, set()).add(job.module)
+    # An alias must never shadow a library: app/core/redis.py is not `import redis`.
+    reserved = packages | set(redis_api.PACKAGES) | _STDLIB
+    aliases: dict[str, str] = {}
+    for alias, owners in alias_owners.items():
+        if len(owners) == 1 and alias not in module_set and alias.split(".")[0] not in reserved:
+            aliases[alias] = next(iter(owners))
+    return aliases
 
 
 def _job(
