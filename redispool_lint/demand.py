@@ -85,6 +85,34 @@ def mentions_redis(data: bytes) -> bool:
     return b"valkey" in data and _IMPORTS[b"valkey"].search(data) is not None
 
 
+_SPACE = rb"[ \t\f\\\r\n]"
+#: Where a statement can start: a line's start (after its indentation), or after ``;`` or the
+#: ``:`` of a one-line block (``try: import x``). Prose that says "taken from the cache" in a
+#: comment or a docstring is then not an import of ``the``.
+_STATEMENT_START = rb"(?:^|[;:])[ \t\f]*"
+#: ``from NAME`` (an absolute import's package).
+_FROM_PACKAGE = re.compile(
+    _STATEMENT_START + rb"from" + _SPACE + rb"+([A-Za-z_][A-Za-z0-9_]*)", re.MULTILINE
+)
+#: ``import A.B as C, D`` with the rest of its logical line (backslash continuations included).
+_IMPORT_NAMES = re.compile(
+    _STATEMENT_START + rb"import" + _SPACE + rb"+((?:[^\n;#\\]|\\\r?\n)*)", re.MULTILINE
+)
+_IMPORTED_NAME = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def imported_roots(data: bytes) -> set[bytes]:
+    """The top-level names a file may import absolutely: a superset, read from the text (an
+    import-like line of a docstring counts too)."""
+    roots = set(_FROM_PACKAGE.findall(data))
+    for names in _IMPORT_NAMES.findall(data):
+        for item in names.split(b","):
+            first = _IMPORTED_NAME.search(item)
+            if first is not None:
+                roots.add(first.group())
+    return roots
+
+
 def mentions_state_attribute(data: bytes) -> bool:
     return b"state" in data and _STATE_ATTRIBUTE.search(data) is not None
 
@@ -164,21 +192,20 @@ class TextIndex:
 
     def __init__(self, datas: list[bytes | None]) -> None:
         self.datas = datas
-        self._tokens: dict[int, frozenset[bytes]] = {}
+        self._with_word: dict[str, frozenset[int]] = {}
         self._index: dict[bytes, list[int]] | None = None
-
-    def tokens(self, index: int) -> frozenset[bytes]:
-        found = self._tokens.get(index)
-        if found is None:
-            data = self.datas[index]
-            found = frozenset(_WORD.findall(data)) if data is not None else frozenset()
-            self._tokens[index] = found
-        return found
+        self._importers: dict[bytes, frozenset[int]] | None = None
 
     def mentions(self, index: int, word: str) -> bool:
-        if not word.isascii():
-            return True  # not a word the byte test can find: assume it is there
-        return word.encode() in self.tokens(index)
+        """Does file ``index`` have ``word`` as a word (or may it: a non-ASCII word)?"""
+        return not word.isascii() or index in self.with_word(word)
+
+    def with_word(self, word: str) -> frozenset[int]:
+        found = self._with_word.get(word)
+        if found is None:
+            found = frozenset(self.files_with(word))
+            self._with_word[word] = found
+        return found
 
     def _inverted(self) -> dict[bytes, list[int]]:
         if self._index is None:
@@ -194,6 +221,19 @@ class TextIndex:
                         bucket.append(member)
             self._index = index
         return self._index
+
+    def files_importing(self, root: str) -> frozenset[int]:
+        """Every file whose text may hold an absolute import of the top-level name ``root``."""
+        if not root.isascii():
+            return frozenset(range(len(self.datas)))
+        if self._importers is None:
+            importers: dict[bytes, set[int]] = {}
+            for member, data in enumerate(self.datas):
+                if data is not None and b"import" in data:
+                    for name in imported_roots(data):
+                        importers.setdefault(name, set()).add(member)
+            self._importers = {name: frozenset(found) for name, found in importers.items()}
+        return self._importers.get(root.encode(), frozenset())
 
     def files_with(self, word: str) -> list[int]:
         """Every file whose text has ``word`` as a word (or may: a non-ASCII word)."""
@@ -314,7 +354,6 @@ class Demand:
         self.facts = facts
         self.reported = reported
         self.text = text
-        self._root_mentions: dict[str, frozenset[int]] = {}
         #: The top-level names each module is known by: its canonical root first.
         self.roots = [
             (info.root, *sorted({n.split(".", 1)[0] for n in info.names} - {info.root}))
@@ -337,15 +376,17 @@ class Demand:
         #: Reported files whose findings the rules compute (policy shared by both modes).
         self.candidates = frozenset(i for i in candidates if reported[i])
 
-    def _mentioning_root(self, root: str) -> frozenset[int]:
-        found = self._root_mentions.get(root)
-        if found is None:
-            found = frozenset(self.text.files_with(root))
-            self._root_mentions[root] = found
-        return found
-
     def may_reference(self, target: int) -> Iterator[int]:
-        """Files that may reference module ``target``: they write its name, or are below it."""
+        """Files that may reference module ``target``.
+
+        A module reaches another's names only through an import statement: an absolute one
+        names the module's top-level package (or the top of another name the module is known
+        by), a relative one stays inside its top-level package; either way the module's own
+        name is written (``from app import deps``, ``from .deps import x``, ``import
+        app.deps``), or the importer is below a package that re-exports it (then the package
+        is the one referenced). Words in comments and strings count: the test may include a
+        file it need not, never leave out one it needs.
+        """
         info = self.modules[target]
         if info.is_package:
             # Below a package, a module reaches the package's own names without writing the
@@ -354,16 +395,40 @@ class Demand:
                 fact = self.facts[index]
                 if fact is None or fact.relative_import:
                     yield index
-        roots = self.roots[target]
-        own_root = roots[0]
-        mentioning = [self._mentioning_root(root) for root in roots]
-        for index in self.text.files_with(info.short):
+        # An absolute import writes every segment of one of the module's names and imports its
+        # top-level package; a relative one goes up to a package above both modules and writes
+        # the segments from there down. So a file that lacks one of those words cannot reach
+        # the module, however common its short name (``util``, ``base``) is.
+        short = self.text.with_word(info.short)
+        absolute = [
+            (self.text.files_importing(segments[0]), segments[1:-1])
+            for segments in (name.split(".") for name in info.names)
+        ]
+        canonical = info.name.split(".")
+        for index in short:
             if index == target:
                 continue
-            # A relative import stays inside the top-level package; an absolute one names it
-            # (or one of the module's other names).
-            if self.roots[index][0] == own_root or any(index in m for m in mentioning):
+            if any(
+                index in importers and all(self.text.mentions(index, s) for s in middle)
+                for importers, middle in absolute
+            ):
                 yield index
+                continue
+            fact = self.facts[index]
+            if fact is None or fact.relative_import:
+                # Relative to the importer's package (the project root, for a top-level module
+                # of a plain folder, as the model resolves it).
+                importer = self.modules[index]
+                package = importer.name.split(".")
+                if not importer.is_package:
+                    package.pop()
+                common = 0
+                while common < min(len(package), len(canonical) - 1) and (
+                    package[common] == canonical[common]
+                ):
+                    common += 1
+                if all(self.text.mentions(index, s) for s in canonical[common:-1]):
+                    yield index
 
     def callers(self, seeds: Iterable[int], known: set[int] | None = None) -> set[int]:
         """The closure of ``may_reference`` backwards from ``seeds``."""

@@ -1,0 +1,153 @@
+"""The text tests that decide which files the demand-driven analysis reads.
+
+Each must be a superset of what the project model can resolve (``test_demand_equivalence``
+checks the findings), and as tight as the text allows: in a virtualenv, words like ``util`` or
+``commands`` are everywhere, and a loose test pulls in every file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from redispool_lint.config import Settings
+from redispool_lint.demand import imported_roots
+from redispool_lint.engine import lint
+
+
+@pytest.mark.parametrize(
+    ("source", "roots"),
+    [
+        ("import os\n", {"os"}),
+        ("import a.b as c, d.e\n", {"a", "d"}),
+        ("from a.b import c, d\n", {"a"}),
+        ("from . import x\nfrom .m import y\n", set()),
+        ("if True:\n    from pkg import x\n", {"pkg"}),
+        ("try: import fast\nexcept ImportError: import slow\n", {"fast", "slow"}),
+        ("x = 1; import late\n", {"late"}),
+        ("import first, \\\n    second\n", {"first", "second"}),
+        ("from \\\n    spaced import x\n", {"spaced"}),
+        # Prose in comments and docstrings that is not at a statement's start is not an import.
+        ("# the value taken from the cache\nimport real\n", {"real"}),
+        ('"""Read from a file, import nothing."""\n', set()),
+    ],
+)
+def test_imported_roots(source: str, roots: set[str]) -> None:
+    assert imported_roots(source.encode()) == {r.encode() for r in roots}
+
+
+_HELPER = (
+    "import redis.asyncio\n\n\ndef make(request):\n    return redis.asyncio.from_url('redis://x')\n"
+)
+_ROUTE = """\
+from fastapi import APIRouter, Request
+
+{imports}
+
+router = APIRouter()
+
+
+@router.get("/x")
+async def handle(request: Request):
+    return {call}(request)
+"""
+
+
+def _write(folder: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+
+def _codes(folder: Path, full: bool) -> list[tuple[str, int, str]]:
+    result = lint([folder], Settings(), root=folder, cwd=folder, full=full)
+    return sorted((f.path, f.start.row, f.code) for f in result.findings)
+
+
+@pytest.mark.parametrize(
+    ("files", "expected_path"),
+    [
+        # Absolute import of a module deep in a package: every segment is written.
+        (
+            {
+                "pkg/__init__.py": "",
+                "pkg/deep/__init__.py": "",
+                "pkg/deep/util.py": _HELPER,
+                "app.py": _ROUTE.format(imports="from pkg.deep import util", call="util.make"),
+            },
+            "pkg/deep/util.py",
+        ),
+        # Relative import from a module of a sibling package: up to the common package.
+        (
+            {
+                "pkg/__init__.py": "",
+                "pkg/deep/__init__.py": "",
+                "pkg/deep/util.py": _HELPER,
+                "pkg/web/__init__.py": "",
+                "pkg/web/routes.py": _ROUTE.format(
+                    imports="from ..deep.util import make", call="make"
+                ),
+            },
+            "pkg/deep/util.py",
+        ),
+        # Relative import inside a package's __init__ (its package is itself).
+        (
+            {
+                "pkg/__init__.py": _ROUTE.format(imports="from .util import make", call="make"),
+                "pkg/util.py": _HELPER,
+            },
+            "pkg/util.py",
+        ),
+        # Top-level modules of a plain folder importing each other relatively.
+        (
+            {
+                "util.py": _HELPER,
+                "app.py": _ROUTE.format(imports="from .util import make", call="make"),
+            },
+            "util.py",
+        ),
+        # A module attribute reached through its package (`pkg.util.make`).
+        (
+            {
+                "pkg/__init__.py": "from . import util\n",
+                "pkg/util.py": _HELPER,
+                "app.py": _ROUTE.format(imports="import pkg", call="pkg.util.make"),
+            },
+            "pkg/util.py",
+        ),
+    ],
+    ids=[
+        "absolute-deep",
+        "relative-sibling",
+        "relative-in-init",
+        "relative-top-level",
+        "attribute",
+    ],
+)
+def test_callers_reached_through_every_import_form(
+    files: dict[str, str], expected_path: str, tmp_path: Path
+) -> None:
+    _write(tmp_path, files)
+    demand = _codes(tmp_path, full=False)
+    assert demand == _codes(tmp_path, full=True)
+    assert [(path, code) for path, _, code in demand] == [(expected_path, "RPL002")]
+
+
+def test_common_short_names_do_not_pull_in_unrelated_packages(tmp_path: Path) -> None:
+    """A file that writes ``util`` but imports another package's ``util`` is not read."""
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/util.py": _HELPER,
+        "app.py": _ROUTE.format(imports="from pkg.util import make", call="make"),
+    }
+    for index in range(30):
+        files[f"other{index}/__init__.py"] = ""
+        # Prose mentions, and an import of a different `util`: neither reaches pkg.util.
+        files[f"other{index}/util.py"] = "# values taken from pkg util\n"
+        files[f"other{index}/user.py"] = f"from other{index} import util\n\nx = util\n"
+    _write(tmp_path, files)
+    result = lint([tmp_path], Settings(), root=tmp_path, cwd=tmp_path)
+    assert [f.code for f in result.findings] == ["RPL002"]
+    assert result.files_analysed <= 4
