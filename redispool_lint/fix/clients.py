@@ -163,7 +163,7 @@ class Clients:
             raise CannotFix("the pool is neither assigned to a name nor passed to a client")
         if not isinstance(client, cst.Call):
             raise CannotFix("the pool is not passed to a client")
-        where = parsed.positions[client].start
+        where = parsed.position(client).start
         client_call = next(
             (
                 c

@@ -9,6 +9,7 @@ the JSON output only ever see plain edits.
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import sys
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
@@ -16,7 +17,13 @@ from dataclasses import dataclass, field
 from typing import Union
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider
+from libcst.metadata import (
+    CodePosition,
+    CodeRange,
+    MetadataWrapper,
+    ParentNodeProvider,
+    PositionProvider,
+)
 
 from ..diagnostics import Edit, Position
 from ..source import SourceFile
@@ -30,28 +37,112 @@ class CannotFix(Exception):
 
 
 class ParsedFile:
-    """One source file parsed with LibCST, with positions and parents of its original nodes."""
+    """One source file parsed with LibCST, with positions and parents of its original nodes.
+
+    Positions and parents cost LibCST several times the parse itself, so they are worked out
+    one top-level statement at a time, when a node of that statement is first asked about: a
+    fix to a 3,000-line app module pays for the few statements it looks into.
+    """
 
     def __init__(self, source: SourceFile) -> None:
         self.source = source
         self.module = cst.parse_module(source.text)
-        wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
-        self.positions = wrapper.resolve(PositionProvider)
-        self.parents = wrapper.resolve(ParentNodeProvider)
+        self._positions: dict[cst.CSTNode, CodeRange] = {}
+        self._parents: dict[cst.CSTNode, cst.CSTNode] = {s: self.module for s in self.module.body}
+        #: The first line of each top-level statement's text (its leading comments included),
+        #: or None when the statements' texts do not add up to the file (then every statement
+        #: is resolved at once).
+        self._first_lines: list[int] | None = None
+        self._resolved: set[int] = set()
+        self._all_resolved = False
         self._names: set[str] | None = None
-        self._starts: dict[tuple[int, int], list[cst.CSTNode]] | None = None
+        self._starts: dict[tuple[int, int], list[cst.CSTNode]] = {}
         self._statement_texts: dict[cst.CSTNode, str] | None = None
         self._header_text = ""
         #: Top-level packages of the project (for placing imports in the right section).
         self.first_party: frozenset[str] = frozenset()
 
+    # ----- positions and parents, resolved lazily ---------------------------------------------
+
+    def position(self, node: cst.CSTNode) -> CodeRange:
+        where = self._positions.get(node)
+        if where is None:
+            self._resolve_all()
+            where = self._positions[node]
+        return where
+
+    def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
+        found = self._parents.get(node)
+        if found is None and node is not self.module and not self._all_resolved:
+            self._resolve_all()
+            found = self._parents.get(node)
+        return found
+
+    def _statement_lines(self) -> list[int] | None:
+        if self._first_lines is None:
+            if self._statement_texts is None:
+                self._statement_texts = self._split_statements()
+            if self._statement_texts:
+                line = self._header_text.count("\n") + 1
+                self._first_lines = []
+                for statement in self.module.body:
+                    self._first_lines.append(line)
+                    line += self._statement_texts[statement].count("\n")
+        return self._first_lines
+
+    def _resolve_row(self, row: int) -> None:
+        """Resolve the top-level statement that holds line ``row``."""
+        lines = self._statement_lines()
+        if lines is None:
+            self._resolve_all()
+            return
+        index = bisect.bisect_right(lines, row) - 1
+        if index >= 0:
+            self._resolve(index)
+
+    def _resolve(self, index: int) -> None:
+        if index in self._resolved or self._all_resolved:
+            return
+        self._resolved.add(index)
+        statement = self.module.body[index]
+        lines = self._statement_lines()
+        offset = lines[index] - 1 if lines is not None else 0
+        # The statement alone in a module of the same style: its nodes' positions there are the
+        # real ones shifted by the lines above it (top-level statements start at column 0).
+        alone = self.module.with_changes(header=(), body=(statement,), footer=())
+        wrapper = MetadataWrapper(alone, unsafe_skip_copy=True)
+        positions = wrapper.resolve(PositionProvider)
+        for node, parent in wrapper.resolve(ParentNodeProvider).items():
+            self._parents[node] = self.module if parent is alone else parent
+        for node, where in positions.items():
+            if node is alone:
+                continue
+            if offset:
+                where = CodeRange(
+                    CodePosition(where.start.line + offset, where.start.column),
+                    CodePosition(where.end.line + offset, where.end.column),
+                )
+            self._positions[node] = where
+            self._starts.setdefault((where.start.line, where.start.column), []).append(node)
+
+    def _resolve_all(self) -> None:
+        if self._all_resolved:
+            return
+        if self._statement_lines() is not None:
+            for index in range(len(self.module.body)):
+                self._resolve(index)
+        else:
+            wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
+            self._parents.update(wrapper.resolve(ParentNodeProvider))
+            self._starts = {}
+            for node, where in wrapper.resolve(PositionProvider).items():
+                self._positions[node] = where
+                self._starts.setdefault((where.start.line, where.start.column), []).append(node)
+        self._all_resolved = True
+
     def find(self, kind: type[cst.CSTNode], row: int, column: int) -> cst.CSTNode | None:
         """The outermost node of ``kind`` starting at (1-based row, 0-based column)."""
-        if self._starts is None:
-            self._starts = {}
-            for node, where in self.positions.items():
-                key = (where.start.line, where.start.column)
-                self._starts.setdefault(key, []).append(node)
+        self._resolve_row(row)
         found: cst.CSTNode | None = None
         for node in self._starts.get((row, column), ()):
             if isinstance(node, kind) and (found is None or self._contains(node, found)):
@@ -59,20 +150,17 @@ class ParsedFile:
         return found
 
     def _contains(self, outer: cst.CSTNode, inner: cst.CSTNode) -> bool:
-        a, b = self.positions[outer], self.positions[inner]
+        a, b = self.position(outer), self.position(inner)
         return (a.start.line, a.start.column) <= (b.start.line, b.start.column) and (
             a.end.line,
             a.end.column,
         ) >= (b.end.line, b.end.column)
 
-    def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
-        return self.parents.get(node)
-
     def ancestors(self, node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-        current = self.parents.get(node)
+        current = self.parent(node)
         while current is not None:
             yield current
-            current = self.parents.get(current)
+            current = self.parent(current)
 
     def statement_of(self, node: cst.CSTNode) -> cst.BaseStatement | None:
         """The statement (simple line or compound) that contains a node."""
@@ -89,9 +177,12 @@ class ParsedFile:
 
     def function_at(self, row: int) -> cst.FunctionDef | None:
         """The function whose ``def`` (or ``async def``) line is ``row``."""
-        for node, where in self.positions.items():
-            if isinstance(node, cst.FunctionDef) and where.start.line == row:
-                return node
+        self._resolve_row(row)
+        for (line, _), nodes in self._starts.items():
+            if line == row:
+                for node in nodes:
+                    if isinstance(node, cst.FunctionDef):
+                        return node
         return None
 
     @property

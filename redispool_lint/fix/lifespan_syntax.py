@@ -61,7 +61,7 @@ def dict_value_code(node: cst.Dict, key: str) -> str:
 
 def indent_of(parsed: ParsedFile, statement: cst.CSTNode) -> str:
     """The indentation of the line a statement starts on."""
-    line = parsed.source.line(parsed.positions[statement].start.line)
+    line = parsed.source.line(parsed.position(statement).start.line)
     return line[: len(line) - len(line.lstrip())]
 
 
@@ -94,11 +94,11 @@ def close_code(flavor: Flavor, client: str) -> str:
 def closing_statements(
     parsed: ParsedFile, fdef: cst.FunctionDef, receiver: str, *, after: cst.CSTNode
 ) -> list[cst.CSTNode]:
-    start = parsed.positions[after].start.line
+    start = parsed.position(after).start.line
     return [
         s
         for s in walk_statements(fdef.body)
-        if parsed.positions[s].start.line > start and is_close_of(s, receiver)
+        if parsed.position(s).start.line > start and is_close_of(s, receiver)
     ]
 
 
