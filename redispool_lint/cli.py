@@ -256,14 +256,7 @@ def _run(
         if not plan and any(f.code in _PLANNED_CODES for f in result.findings):
             # Say which findings --fix can fix (and why not, for the others): planning parses
             # the touched files with LibCST, so it is paid only when there is something to fix.
-            first = result
-            result = lint(
-                targets, settings, overrides=overrides, keep_sources=True, plan_fixes=True
-            )
-            # A file that could not be read in the first pass (deleted meanwhile, say) stays
-            # reported: the second pass must not make an error disappear.
-            result.errors += [e for e in first.errors if e not in result.errors]
-            result.warnings += [w for w in first.warnings if w not in result.warnings]
+            result.plan_fixes()
     report = _report(result, style, unsafe)
     report.errors = [*result.errors, *errors]
     for warning in result.warnings:

@@ -71,6 +71,37 @@ class LintResult:
     reported_paths: list[str] = field(default_factory=list)
     #: Decoded sources of reported files with findings, for showing lines and applying fixes.
     sources: dict[str, SourceFile] = field(default_factory=dict)
+    #: What the rules saw, kept so that fixes can be planned after the fact (``plan_fixes``).
+    analysis: _Analysis | None = field(default=None, repr=False, compare=False)
+
+    def plan_fixes(self) -> None:
+        """Attach the planned rewrites to the findings (what ``lint(plan_fixes=True)`` does),
+        from this run's analysis: for showing which findings ``--fix`` can fix."""
+        if self.analysis is not None:
+            self.findings = self.analysis.plan(self.findings, self.sources)
+
+
+@dataclass
+class _Analysis:
+    project: _Project
+    files: list[ProjectFile]
+    model: ProjectModel
+    requests: RequestAnalysis
+    objects: RedisObjects
+    settings: Settings
+
+    def plan(self, findings: list[Finding], sources: dict[str, SourceFile]) -> list[Finding]:
+        """The findings with fixes attached (imports LibCST). A fix may edit any file of the
+        project (the lifespan's module), so every file's text is decoded."""
+        from .fix.planner import attach_fixes
+
+        for index, file in enumerate(self.files):
+            source = self.project.source(index)
+            if source is not None:
+                sources.setdefault(file.display, source)
+        return attach_fixes(
+            findings, sources, self.model, self.requests, self.objects, self.settings
+        )
 
 
 @dataclass(frozen=True)
@@ -635,12 +666,9 @@ def lint(
             if source is not None:
                 result.sources.setdefault(file.display, source)
     result.findings.sort(key=lambda f: f.sort_key)
-    if plan_fixes:  # --fix / --diff: attach rewrites (imports LibCST; needs keep_sources)
-        from .fix.planner import attach_fixes
-
-        result.findings = attach_fixes(
-            result.findings, result.sources, model, requests, objects, settings
-        )
+    result.analysis = _Analysis(project, discovery.files, model, requests, objects, settings)
+    if plan_fixes:  # --fix / --diff: attach rewrites (imports LibCST)
+        result.plan_fixes()
     return result
 
 
