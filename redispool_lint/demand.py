@@ -85,31 +85,41 @@ def mentions_redis(data: bytes) -> bool:
     return b"valkey" in data and _IMPORTS[b"valkey"].search(data) is not None
 
 
-_SPACE = rb"[ \t\f\\\r\n]"
-#: Where a statement can start: a line's start (after its indentation), or after ``;`` or the
-#: ``:`` of a one-line block (``try: import x``). Prose that says "taken from the cache" in a
-#: comment or a docstring is then not an import of ``the``.
-_STATEMENT_START = rb"(?:^|[;:])[ \t\f]*"
+#: Space inside a statement: a newline only after a backslash.
+_SPACE = rb"(?:[ \t\f]|\\\r?\n)"
 #: ``from NAME`` (an absolute import's package).
-_FROM_PACKAGE = re.compile(
-    _STATEMENT_START + rb"from" + _SPACE + rb"+([A-Za-z_][A-Za-z0-9_]*)", re.MULTILINE
-)
+_FROM_PACKAGE = re.compile(rb"from" + _SPACE + rb"+([A-Za-z_][A-Za-z0-9_]*)")
 #: ``import A.B as C, D`` with the rest of its logical line (backslash continuations included).
-_IMPORT_NAMES = re.compile(
-    _STATEMENT_START + rb"import" + _SPACE + rb"+((?:[^\n;#\\]|\\\r?\n)*)", re.MULTILINE
-)
+_IMPORT_NAMES = re.compile(rb"import" + _SPACE + rb"+((?:[^\n;#\\]|\\\r?\n)*)")
 _IMPORTED_NAME = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _starts_statement(data: bytes, start: int) -> bool:
+    """Does a keyword at ``start`` begin a statement: at a line's start (after indentation),
+    or after ``;`` or the ``:`` of a one-line block (``try: import x``)? Prose that says "taken
+    from the cache" in a comment or a docstring is then not an import of ``the``."""
+    line = data.rfind(b"\n", 0, start) + 1
+    before = data[line:start].rstrip(b" \t\f")
+    return not before or before[-1:] in (b";", b":")
 
 
 def imported_roots(data: bytes) -> set[bytes]:
     """The top-level names a file may import absolutely: a superset, read from the text (an
     import-like line of a docstring counts too)."""
-    roots = set(_FROM_PACKAGE.findall(data))
-    for names in _IMPORT_NAMES.findall(data):
-        for item in names.split(b","):
-            first = _IMPORTED_NAME.search(item)
-            if first is not None:
-                roots.add(first.group())
+    # (Two literal-led patterns and a look back, not one pattern anchored at statement starts:
+    # regular expressions that start with a literal are an order of magnitude faster here.)
+    roots: set[bytes] = set()
+    if b"from" in data:
+        for match in _FROM_PACKAGE.finditer(data):
+            if _starts_statement(data, match.start()):
+                roots.add(match.group(1))
+    if b"import" in data:
+        for match in _IMPORT_NAMES.finditer(data):
+            if _starts_statement(data, match.start()):
+                for item in match.group(1).split(b","):
+                    first = _IMPORTED_NAME.search(item)
+                    if first is not None:
+                        roots.add(first.group())
     return roots
 
 

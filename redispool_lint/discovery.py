@@ -65,10 +65,14 @@ class Discovery:
 
 
 def display_path(path: Path, cwd: Path) -> str:
+    text, base = str(path), str(cwd)
+    # (String arithmetic: this runs once per file of the project, and pathlib's is slow.)
+    if text.startswith(base) and text[len(base) : len(base) + 1] == os.sep and base != os.sep:
+        return text[len(base) + 1 :]
     try:
         return str(path.relative_to(cwd))
     except ValueError:
-        return str(path)
+        return text
 
 
 class _Ignore:
@@ -100,12 +104,14 @@ class _Ignore:
             return path.as_posix()
         return "" if relative == "." else relative
 
-    def excluded(self, path: Path, is_dir: bool) -> bool:
+    def excluded(self, path: Path, is_dir: bool, relative: str | None = None) -> bool:
+        """Is ``path`` excluded? ``relative`` is its ``relative()`` when the caller knows it."""
         if path.name in self.names:
             return True
-        relative = self.relative(path)
+        if relative is None:
+            relative = self.relative(path)
         probe = relative + "/" if is_dir else relative
-        if relative and self.excludes.match_file(probe):
+        if relative and self.excludes.patterns and self.excludes.match_file(probe):
             return True
         for folder, spec in self.gitignores.items():
             if folder and not relative.startswith(folder + "/"):
@@ -173,7 +179,7 @@ def discover(
 
     walk_roots = [root] + [d for d in reported_dirs if root not in (d, *d.parents)]
     for walk_root in walk_roots:
-        for path in _walk(walk_root, ignore, result):
+        for path in _walk(walk_root, ignore, result, ignore.relative(walk_root)):
             add(path, is_reported(path))
     result.files.sort(key=lambda f: f.display)
     return result
@@ -190,8 +196,12 @@ def _excluded_with_parents(ignore: _Ignore, path: Path) -> bool:
     return ignore.excluded(absolute, False)
 
 
-def _walk(folder: Path, ignore: _Ignore, result: Discovery) -> Iterator[Path]:
-    """Python files below a folder, not following links to folders (no loops)."""
+def _walk(folder: Path, ignore: _Ignore, result: Discovery, relative: str) -> Iterator[Path]:
+    """Python files below a folder, not following links to folders (no loops).
+
+    ``relative`` is the folder's path relative to the root (``ignore.relative``), extended by
+    name on the way down rather than worked out again for every file.
+    """
     ignore.load_gitignore(folder)
     try:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
@@ -200,75 +210,109 @@ def _walk(folder: Path, ignore: _Ignore, result: Discovery) -> Iterator[Path]:
         return
     for entry in entries:
         path = Path(entry.path)
+        inner = f"{relative}/{entry.name}" if relative else entry.name
         try:
             is_dir = entry.is_dir(follow_symlinks=False)
         except OSError:
             is_dir = False
         if is_dir:
-            if ignore.excluded(path, True):
+            if ignore.excluded(path, True, inner):
                 continue
             if entry.name.endswith(PYTHON_SUFFIXES):
                 result.problems.append((str(path), "is a directory, not a Python file"))
                 continue
-            yield from _walk(path, ignore, result)
+            yield from _walk(path, ignore, result, inner)
         elif entry.name.endswith(PYTHON_SUFFIXES):
             if entry.is_symlink() and Path(entry.path).is_dir():
                 continue  # a link to a folder named like a file
-            if not ignore.excluded(path, False):
+            if not ignore.excluded(path, False, inner):
                 yield path
 
 
-def module_names(
-    root: Path, path: Path, has_init: dict[str, bool] | None = None
-) -> tuple[str, list[str], bool]:
-    """The module's canonical dotted name, other names it may be imported by, and is_package.
+class ModuleNamer:
+    """Module names and kinds of the files of one project root (see ``module_names``).
 
-    A file inside packages (folders with ``__init__.py``) is named from its top package; a file
-    in plain folders (namespace packages, common in FastAPI apps run from the project folder) is
-    named from the project root, without a leading ``src``. Suffixes of the root-relative name
-    are aliases, for apps run from a sub-folder. ``has_init`` caches which folders are packages
-    (one lint asks for thousands of files in the same folders).
+    Remembers which folders are packages (one lint asks for thousands of files in the same
+    folders) and does its path arithmetic on strings.
     """
-    cache = has_init if has_init is not None else {}
 
-    def is_package_folder(folder: str) -> bool:
-        found = cache.get(folder)
+    def __init__(self, root: Path) -> None:
+        self.root = os.path.abspath(root)
+        self._below = self.root.rstrip(os.sep) + os.sep
+        self._has_init: dict[str, bool] = {}
+
+    def _is_package_folder(self, folder: str) -> bool:
+        found = self._has_init.get(folder)
         if found is None:
-            found = cache[folder] = os.path.exists(os.path.join(folder, "__init__.py"))
+            found = self._has_init[folder] = os.path.exists(os.path.join(folder, "__init__.py"))
         return found
 
-    absolute = os.path.abspath(path)
-    root_text = os.path.abspath(root)
-    stem = os.path.splitext(os.path.basename(absolute))[0]
-    relative = os.path.relpath(absolute, root_text) if _is_below(absolute, root_text) else None
-    if relative is not None:
-        parts = os.path.splitext(relative)[0].split(os.sep)
-        parts = [part for part in parts if part not in ("", ".")]
-    else:
-        parts = [stem]
-    is_package = bool(parts) and parts[-1] == "__init__"
-    if is_package:
-        parts = parts[:-1]
-    package_parts: list[str] = [] if is_package else [stem]
-    folder = os.path.dirname(absolute)
-    while is_package_folder(folder) and folder != os.path.dirname(folder):
-        package_parts.insert(0, os.path.basename(folder))
-        folder = os.path.dirname(folder)
-    without_src = parts[1:] if parts and parts[0] == "src" and len(parts) > 1 else parts
-    in_package = is_package_folder(os.path.dirname(absolute))
-    canonical_parts = package_parts if in_package and package_parts else without_src
-    canonical = ".".join(canonical_parts) or stem
-    aliases: list[str] = []
-    for candidate in (parts, without_src, package_parts):
-        for start in range(len(candidate)):
-            alias = ".".join(candidate[start:])
-            if alias and alias != canonical and alias not in aliases:
-                aliases.append(alias)
-    return canonical, aliases, is_package
+    def _absolute(self, path: Path) -> str:
+        text = os.fspath(path)
+        return text if os.path.isabs(text) and os.sep + "." not in text else os.path.abspath(text)
+
+    def _relative(self, absolute: str) -> str | None:
+        """``absolute`` relative to the root, or None when it is not below the root."""
+        if absolute == self.root:
+            return "."
+        if absolute.startswith(self._below):
+            return absolute[len(self._below) :]
+        return None
+
+    def names(self, path: Path) -> tuple[str, list[str], bool]:
+        """The module's canonical dotted name, other names it may be imported by, and
+        is_package.
+
+        A file inside packages (folders with ``__init__.py``) is named from its top package; a
+        file in plain folders (namespace packages, common in FastAPI apps run from the project
+        folder) is named from the project root, without a leading ``src``. Suffixes of the
+        root-relative name are aliases, for apps run from a sub-folder.
+        """
+        absolute = self._absolute(path)
+        stem = os.path.splitext(os.path.basename(absolute))[0]
+        relative = self._relative(absolute)
+        if relative is not None:
+            parts = os.path.splitext(relative)[0].split(os.sep)
+            parts = [part for part in parts if part not in ("", ".")]
+        else:
+            parts = [stem]
+        is_package = bool(parts) and parts[-1] == "__init__"
+        if is_package:
+            parts = parts[:-1]
+        package_parts: list[str] = [] if is_package else [stem]
+        folder = os.path.dirname(absolute)
+        while self._is_package_folder(folder) and folder != os.path.dirname(folder):
+            package_parts.insert(0, os.path.basename(folder))
+            folder = os.path.dirname(folder)
+        without_src = parts[1:] if parts and parts[0] == "src" and len(parts) > 1 else parts
+        in_package = self._is_package_folder(os.path.dirname(absolute))
+        canonical_parts = package_parts if in_package and package_parts else without_src
+        canonical = ".".join(canonical_parts) or stem
+        aliases: list[str] = []
+        for candidate in (parts, without_src, package_parts):
+            for start in range(len(candidate)):
+                alias = ".".join(candidate[start:])
+                if alias and alias != canonical and alias not in aliases:
+                    aliases.append(alias)
+        return canonical, aliases, is_package
+
+    def is_test(self, path: Path) -> bool:
+        """Tests, their fixtures and scripts: their apps are not the application's request
+        path."""
+        name = os.path.basename(path)
+        if name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py":
+            return True
+        relative = self._relative(self._absolute(path))
+        if relative is not None:
+            folders = os.path.dirname(relative).split(os.sep)
+        else:
+            folders = list(Path(path).parts[:-1])
+        return any(part in NOT_APPLICATION_FOLDERS for part in folders)
 
 
-def _is_below(path: str, folder: str) -> bool:
-    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+def module_names(root: Path, path: Path) -> tuple[str, list[str], bool]:
+    """``ModuleNamer(root).names(path)``, for one file."""
+    return ModuleNamer(root).names(path)
 
 
 #: Folders whose modules are not the application: tests (and their fixtures) and scripts run by
@@ -277,14 +321,5 @@ NOT_APPLICATION_FOLDERS = ("tests", "test", "scripts", "script")
 
 
 def is_test_file(root: Path, path: Path) -> bool:
-    """Tests, their fixtures and scripts: their apps are not the application's request path."""
-    name = os.path.basename(path)
-    if name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py":
-        return True
-    absolute = os.path.abspath(path)
-    root_text = os.path.abspath(root)
-    if _is_below(absolute, root_text):
-        folders = os.path.relpath(os.path.dirname(absolute), root_text).split(os.sep)
-    else:
-        folders = list(Path(path).parts[:-1])
-    return any(part in NOT_APPLICATION_FOLDERS for part in folders)
+    """``ModuleNamer(root).is_test(path)``, for one file."""
+    return ModuleNamer(root).is_test(path)

@@ -20,7 +20,7 @@ from .cache import Cache, context_digest, summary_key
 from .config import Settings, selected_codes
 from .demand import Demand, FileFacts, ModuleInfo, Namespace, TextIndex, resolving_refs
 from .diagnostics import FileError, Finding, Position
-from .discovery import ProjectFile, discover, is_test_file, module_names
+from .discovery import ModuleNamer, ProjectFile, discover
 from .frameworks import build_knowledge
 from .project.extract import extract
 from .project.model import ProjectModel
@@ -226,7 +226,7 @@ class _Jobs:
         self.overrides = overrides
         self.keep_sources = keep_sources
         self._jobs: list[_Job | None] = [None] * len(files)
-        self._has_init: dict[str, bool] = {}
+        self.namer = ModuleNamer(root)
 
     def __len__(self) -> int:
         return len(self.files)
@@ -234,9 +234,7 @@ class _Jobs:
     def __getitem__(self, index: int) -> _Job:
         job = self._jobs[index]
         if job is None:
-            job = _job(
-                self.files[index], self.root, self.data(index), self.keep_sources, self._has_init
-            )
+            job = _job(self.files[index], self.namer, self.data(index), self.keep_sources)
             self._jobs[index] = job
         return job
 
@@ -693,14 +691,8 @@ def _module_aliases(jobs: _Jobs, packages: frozenset[str]) -> dict[str, str]:
     return aliases
 
 
-def _job(
-    file: ProjectFile,
-    root: Path,
-    data: bytes | None,
-    keep_source: bool,
-    has_init: dict[str, bool] | None = None,
-) -> _Job:
-    module, aliases, is_package = module_names(root, file.path, has_init)
+def _job(file: ProjectFile, namer: ModuleNamer, data: bytes | None, keep_source: bool) -> _Job:
+    module, aliases, is_package = namer.names(file.path)
     return _Job(
         path=file.path,
         display=file.display,
@@ -708,7 +700,7 @@ def _job(
         module=module,
         aliases=tuple(aliases),
         is_package=is_package,
-        is_test=is_test_file(root, file.path),
+        is_test=namer.is_test(file.path),
         explicit=file.explicit,
         data=data,
         keep_source=keep_source,

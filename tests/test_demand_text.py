@@ -31,6 +31,8 @@ from redispool_lint.engine import lint
         # Prose in comments and docstrings that is not at a statement's start is not an import.
         ("# the value taken from the cache\nimport real\n", {"real"}),
         ('"""Read from a file, import nothing."""\n', set()),
+        # A keyword in prose right before a real import does not swallow it.
+        ("try:\n    pass\nexcept KeyError:\n    # a pseudo-import\n    import types\n", {"types"}),
     ],
 )
 def test_imported_roots(source: str, roots: set[str]) -> None:
