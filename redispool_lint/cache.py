@@ -1,4 +1,5 @@
-"""The on-disk cache: one module summary per file content, under ``.redispool_lint_cache/``.
+"""The on-disk cache: one module summary per file content, under ``.redispool_lint_cache/``,
+and the project's text indexes.
 
 A summary depends only on the file's bytes, its module name and path, and what the extractor
 keeps (``context_digest``), so the key is a hash of those: an edited file misses, an unchanged one
@@ -15,12 +16,14 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import marshal
 import os
 import pickle
 import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from . import __version__
 from .project.summary import ModuleSummary
@@ -28,6 +31,9 @@ from .source import ParseFailure
 
 CACHE_DIR = ".redispool_lint_cache"
 _GITIGNORE = "# Created by redispool-lint: nothing here belongs in version control.\n*\n"
+#: The words and imports of every file of the project (see ``demand.TextIndex``): a warm run
+#: re-reads the words of the files that changed only.
+_TEXT_INDEX = "text-index.marshal"
 _TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# This is a cache of redispool-lint.\n"
 
 
@@ -127,6 +133,28 @@ class Cache:
             _atomic_write(path, pickle.dumps(CachedSummary(summary, failure), protocol=4))
         except OSError:
             self.enabled = False  # a full disk or a read-only folder: stop trying
+
+    def text_index(self) -> object:
+        """The text indexes saved by the last run (``TextIndex.export``), or None."""
+        if not self.enabled:
+            return None
+        try:
+            with open(self.folder / _TEXT_INDEX, "rb") as handle:
+                return marshal.load(handle)
+        except FileNotFoundError:
+            return None
+        except Exception:  # corrupt, truncated, or written by another Python: rebuilt
+            return None
+
+    def store_text_index(self, saved: tuple[Any, ...]) -> None:
+        if not self.enabled:
+            return
+        try:
+            # (marshal, not pickle: the indexes are plain tuples, dicts and bytes, and marshal
+            # loads them several times faster; the folder is per Python version.)
+            _atomic_write(self.folder / _TEXT_INDEX, marshal.dumps(saved))
+        except (OSError, ValueError):
+            self.enabled = False
 
     def close(self) -> None:
         """Nothing is held open; kept so that callers say when they are done."""

@@ -141,14 +141,19 @@ def discover(
     root = root or find_project_root(targets)
     result = Discovery(root=root)
     ignore = _Ignore(root, excludes, respect_gitignore)
-    seen: set[Path] = set()
+    seen: set[str] = set()
+
+    def absolute_text(path: Path) -> str:
+        # (Strings, not pathlib: this runs for every file of the project.)
+        text = str(path)
+        return text if os.path.isabs(text) else str(path.absolute())
 
     def add(path: Path, reported: bool, explicit: bool = False) -> None:
-        key = path.absolute()
+        key = absolute_text(path)
         if key in seen:
             if reported:
                 for index, existing in enumerate(result.files):
-                    if existing.path.absolute() == key and not existing.reported:
+                    if absolute_text(existing.path) == key and not existing.reported:
                         result.files[index] = ProjectFile(
                             existing.path, existing.display, True, explicit
                         )
@@ -174,7 +179,7 @@ def discover(
     reported_prefixes = [(str(d), str(d).rstrip(os.sep) + os.sep) for d in reported_dirs]
 
     def is_reported(path: Path) -> bool:
-        absolute = str(path.absolute())
+        absolute = absolute_text(path)
         return any(absolute == d or absolute.startswith(p) for d, p in reported_prefixes)
 
     walk_roots = [root] + [d for d in reported_dirs if root not in (d, *d.parents)]
@@ -240,6 +245,7 @@ class ModuleNamer:
         self.root = os.path.abspath(root)
         self._below = self.root.rstrip(os.sep) + os.sep
         self._has_init: dict[str, bool] = {}
+        self._folders: dict[str, tuple[tuple[str, ...] | None, tuple[str, ...], bool]] = {}
 
     def _is_package_folder(self, folder: str) -> bool:
         found = self._has_init.get(folder)
@@ -269,23 +275,17 @@ class ModuleNamer:
         root-relative name are aliases, for apps run from a sub-folder.
         """
         absolute = self._absolute(path)
-        stem = os.path.splitext(os.path.basename(absolute))[0]
-        relative = self._relative(absolute)
-        if relative is not None:
-            parts = os.path.splitext(relative)[0].split(os.sep)
-            parts = [part for part in parts if part not in ("", ".")]
-        else:
-            parts = [stem]
-        is_package = bool(parts) and parts[-1] == "__init__"
+        folder, base = os.path.split(absolute)
+        stem = os.path.splitext(base)[0]
+        folder_parts, package_chain, in_package = self._folder(folder)
+        parts = [*folder_parts, stem] if folder_parts is not None else [stem]
+        is_package = parts[-1] == "__init__"
         if is_package:
             parts = parts[:-1]
-        package_parts: list[str] = [] if is_package else [stem]
-        folder = os.path.dirname(absolute)
-        while self._is_package_folder(folder) and folder != os.path.dirname(folder):
-            package_parts.insert(0, os.path.basename(folder))
-            folder = os.path.dirname(folder)
+        # The package a file is in, named from its top package (the file's own folder when it
+        # is an ``__init__``).
+        package_parts = list(package_chain) if is_package else [*package_chain, stem]
         without_src = parts[1:] if parts and parts[0] == "src" and len(parts) > 1 else parts
-        in_package = self._is_package_folder(os.path.dirname(absolute))
         canonical_parts = package_parts if in_package and package_parts else without_src
         canonical = ".".join(canonical_parts) or stem
         aliases: list[str] = []
@@ -295,6 +295,27 @@ class ModuleNamer:
                 if alias and alias != canonical and alias not in aliases:
                     aliases.append(alias)
         return canonical, aliases, is_package
+
+    def _folder(self, folder: str) -> tuple[tuple[str, ...] | None, tuple[str, ...], bool]:
+        """A folder's parts relative to the root (None when it is not below it), the names of
+        the packages from the top package down to it (empty unless it is a package), and
+        whether it is a package: worked out once per folder."""
+        known = self._folders.get(folder)
+        if known is None:
+            relative = self._relative(folder)
+            parts = (
+                tuple(p for p in relative.split(os.sep) if p not in ("", "."))
+                if relative is not None
+                else None
+            )
+            chain: list[str] = []
+            current = folder
+            while self._is_package_folder(current) and current != os.path.dirname(current):
+                chain.insert(0, os.path.basename(current))
+                current = os.path.dirname(current)
+            known = (parts, tuple(chain), self._is_package_folder(folder))
+            self._folders[folder] = known
+        return known
 
     def is_test(self, path: Path) -> bool:
         """Tests, their fixtures and scripts: their apps are not the application's request

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -188,6 +187,8 @@ def _summarise_many(
     # Sources are not sent back from the workers (it would double what crosses the pipe): the
     # few that are needed are decoded again here. The name sets (one root per top-level
     # package: hundreds in a virtualenv) cross once per worker, not once per file.
+    from concurrent.futures import ProcessPoolExecutor  # (10 ms to import: only when used)
+
     chunk = max(8, len(jobs) // (workers * 4))
     with ProcessPoolExecutor(
         max_workers=workers, initializer=_worker_init, initargs=(keep_roots, keep_names)
@@ -539,6 +540,7 @@ def lint(
         | redis_api.CLOSE_METHODS
     )
     aliases: dict[str, str] = {}
+    text: TextIndex | None = None
     if full or any(fact is not None and fact.redis for fact in project.facts):
         aliases = _module_aliases(jobs, knowledge.packages)
         project.keep_roots = frozenset(
@@ -555,7 +557,11 @@ def lint(
             for job in jobs
         ]
         reported = [file.reported for file in discovery.files]
-        demand = Demand(infos, project.facts, reported, TextIndex(project.datas))
+        text = TextIndex(project.datas)
+        text_keys = [str(file.path) for file in discovery.files]
+        if cache is not None:
+            text.restore(cache.text_index(), text_keys)
+        demand = Demand(infos, project.facts, reported, text)
         reachable = demand.candidates
         if full:
             needed, candidates = set(range(len(jobs))), set(range(len(jobs)))
@@ -573,6 +579,8 @@ def lint(
     }
     project.summarise(needed | checked)
     if cache is not None:
+        if text is not None and text.changed:
+            cache.store_text_index(text.export(text_keys))
         cache.close()
 
     result.files_analysed = len(project.outcomes)

@@ -1,0 +1,196 @@
+"""The cache (``.redispool_lint_cache/``): a warm run gives what a cold run gives, sees every
+edit, survives corrupt entries and concurrent runs, and is never required."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from redispool_lint.cache import CACHE_DIR
+from redispool_lint.config import Settings
+from redispool_lint.engine import LintResult, lint
+
+FIXTURE = Path(__file__).parent / "fixtures" / "projects"
+
+HELPER = """\
+import redis.asyncio
+
+
+def make(request):
+    return redis.asyncio.from_url("redis://localhost")
+"""
+ROUTE = """\
+from fastapi import APIRouter, Request
+
+from app.helpers import make
+
+router = APIRouter()
+
+
+@router.get("/items")
+async def items(request: Request):
+    return await make(request).get("k")
+"""
+PLAIN_ROUTE = """\
+from fastapi import APIRouter
+
+router = APIRouter()
+
+
+@router.get("/items")
+async def items():
+    return 1
+"""
+
+
+def _project(folder: Path, route: str = ROUTE) -> None:
+    (folder / "pyproject.toml").write_text("[project]\nname = 'x'\n", encoding="utf-8")
+    app = folder / "app"
+    app.mkdir()
+    (app / "__init__.py").write_text("", encoding="utf-8")
+    (app / "helpers.py").write_text(HELPER, encoding="utf-8")
+    (app / "routes.py").write_text(route, encoding="utf-8")
+    for index in range(20):  # files the text index must carry from run to run
+        (app / f"plain{index}.py").write_text(f"VALUE = {index}\n", encoding="utf-8")
+
+
+def _lint(folder: Path, cache: bool = True, paths: list[Path] | None = None) -> LintResult:
+    settings = Settings()
+    settings.cache = cache
+    return lint(paths or [folder], settings, root=folder, cwd=folder)
+
+
+def _keys(result: LintResult) -> list[tuple[str, int, str, str]]:
+    return sorted((f.path, f.start.row, f.code, f.message) for f in result.findings)
+
+
+def test_warm_run_equals_cold_run(tmp_path: Path) -> None:
+    _project(tmp_path)
+    cold = _keys(_lint(tmp_path, cache=False))
+    assert cold, "the project has a finding"
+    first = _keys(_lint(tmp_path))
+    assert (tmp_path / CACHE_DIR).is_dir()
+    versions = [p for p in (tmp_path / CACHE_DIR).iterdir() if p.is_dir()]
+    assert len(versions) == 1
+    assert list(versions[0].glob("*/*.pickle")), "summaries are stored"
+    assert (versions[0] / "text-index.marshal").is_file(), "the text index is stored"
+    assert _keys(_lint(tmp_path)) == first == cold
+
+
+def test_an_edit_is_seen_by_the_text_index_and_the_summaries(tmp_path: Path) -> None:
+    """Editing the caller changes which files can reach the helper: the warm run re-reads the
+    edited file's words, not only its summary."""
+    _project(tmp_path, route=PLAIN_ROUTE)
+    assert _keys(_lint(tmp_path)) == []
+    (tmp_path / "app" / "routes.py").write_text(ROUTE, encoding="utf-8")
+    warm = _keys(_lint(tmp_path))
+    assert [(path, code) for path, _, code, _ in warm] == [("app/helpers.py", "RPL002")]
+    assert warm == _keys(_lint(tmp_path, cache=False))
+    # ... and back: the finding goes away again.
+    (tmp_path / "app" / "routes.py").write_text(PLAIN_ROUTE, encoding="utf-8")
+    assert _keys(_lint(tmp_path)) == []
+
+
+def test_files_added_and_removed(tmp_path: Path) -> None:
+    _project(tmp_path, route=PLAIN_ROUTE)
+    _lint(tmp_path)
+    (tmp_path / "app" / "other.py").write_text(ROUTE, encoding="utf-8")
+    assert [f.code for f in _lint(tmp_path).findings] == ["RPL002"]
+    (tmp_path / "app" / "other.py").unlink()
+    assert _lint(tmp_path).findings == []
+
+
+def test_pre_commit_run_on_one_changed_file_uses_the_cache(tmp_path: Path) -> None:
+    _project(tmp_path)
+    whole = _keys(_lint(tmp_path))
+    helpers = tmp_path / "app" / "helpers.py"
+    helpers.write_text(HELPER + "\n# edited\n", encoding="utf-8")
+    one = _lint(tmp_path, paths=[helpers])
+    assert _keys(one) == whole
+    assert one.files_reported == 1
+
+
+def test_corrupt_entries_are_misses(tmp_path: Path) -> None:
+    _project(tmp_path)
+    expected = _keys(_lint(tmp_path))
+    for path in (tmp_path / CACHE_DIR).rglob("*"):
+        if path.is_file() and path.suffix in (".pickle", ".marshal"):
+            path.write_bytes(b"\x00garbage" * 3)
+    assert _keys(_lint(tmp_path)) == expected
+    # Truncated entries too (a crash in the middle of a write that was not atomic).
+    for path in (tmp_path / CACHE_DIR).rglob("*"):
+        if path.is_file() and path.suffix in (".pickle", ".marshal"):
+            path.write_bytes(path.read_bytes()[:5])
+    assert _keys(_lint(tmp_path)) == expected
+
+
+def test_no_cache_writes_nothing(tmp_path: Path) -> None:
+    _project(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-m", "redispool_lint", "--no-cache", "--format", "concise", "."],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 1, done.stderr
+    assert not (tmp_path / CACHE_DIR).exists()
+
+
+def test_the_command_line_caches_by_default(tmp_path: Path) -> None:
+    _project(tmp_path)
+    command = [sys.executable, "-m", "redispool_lint", "--format", "concise", "."]
+    first = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert (tmp_path / CACHE_DIR / ".gitignore").is_file()
+    assert (tmp_path / CACHE_DIR / "CACHEDIR.TAG").is_file()
+    second = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert first.returncode == second.returncode == 1
+    assert first.stdout == second.stdout
+
+
+def test_concurrent_runs(tmp_path: Path) -> None:
+    """Pre-commit in two terminals: both runs finish with the same report."""
+    _project(tmp_path)
+    command = [sys.executable, "-m", "redispool_lint", "--format", "concise", "."]
+    runs = [
+        subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for _ in range(4)
+    ]
+    outputs = [run.communicate(timeout=120) for run in runs]
+    assert [run.returncode for run in runs] == [1, 1, 1, 1], [e for _, e in outputs]
+    assert len({out for out, _ in outputs}) == 1
+    assert all(not err for _, err in outputs)
+
+
+@pytest.mark.skipif(os.geteuid() == 0 if hasattr(os, "geteuid") else False, reason="root")
+def test_read_only_project_lints_without_a_cache(tmp_path: Path) -> None:
+    _project(tmp_path)
+    os.chmod(tmp_path, 0o555)
+    try:
+        assert [f.code for f in _lint(tmp_path).findings] == ["RPL002"]
+        assert not (tmp_path / CACHE_DIR).exists()
+    finally:
+        os.chmod(tmp_path, 0o755)
+
+
+def test_cache_that_cannot_be_created_is_skipped(tmp_path: Path) -> None:
+    """A file where the cache folder would go (works as root too, unlike permissions)."""
+    _project(tmp_path)
+    (tmp_path / CACHE_DIR).write_text("not a folder", encoding="utf-8")
+    assert [f.code for f in _lint(tmp_path).findings] == ["RPL002"]
+
+
+@pytest.mark.parametrize(
+    "source", sorted(p for p in FIXTURE.iterdir() if p.is_dir()), ids=lambda p: p.name
+)
+def test_fixture_projects_warm_equal_cold(source: Path, tmp_path: Path) -> None:
+    folder = tmp_path / source.name
+    shutil.copytree(source, folder)
+    cold = _keys(_lint(folder, cache=False))
+    _lint(folder)
+    assert _keys(_lint(folder)) == cold
