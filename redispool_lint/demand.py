@@ -27,12 +27,12 @@ import array
 import bisect
 import hashlib
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from .project.summary import ModuleSummary
+from .project.summary import FunctionSummary, ModuleSummary
 
 #: Word tests work on bytes: source encodings are ASCII-compatible (PEP 263), so an ASCII word
 #: is found in the raw file whatever its encoding.
@@ -424,6 +424,104 @@ def _expand(value: str | None) -> Iterator[str]:
         yield value
 
 
+_REDIS_PACKAGES = frozenset(word.decode() for word in _REDIS_WORDS)
+
+
+def top_level_names(summary: ModuleSummary) -> set[str]:
+    """The names a module binds at top level (``app.deps.get_redis`` -> ``get_redis``)."""
+    prefix = summary.name + "."
+    qualified: list[str] = [
+        *summary.imports,
+        *summary.variables,
+        *summary.annotated_dependencies,
+        *(cls.qualname for cls in summary.classes),
+        *(f.qualname for f in summary.functions if f.name != "<module>"),
+    ]
+    return {q[len(prefix) :].split(".", 1)[0] for q in qualified if q.startswith(prefix)}
+
+
+def refs_by_name(summary: ModuleSummary) -> dict[str, list[str]]:
+    """Every dotted reference of a module, grouped by the top-level name whose code or value
+    holds it (a method's under its class; module-level statements under none)."""
+    prefix = summary.name + "."
+    groups: dict[str, list[str]] = {}
+
+    def group(qualified: str) -> list[str] | None:
+        if not qualified.startswith(prefix):
+            return None
+        return groups.setdefault(qualified[len(prefix) :].split(".", 1)[0], [])
+
+    for key, target in summary.imports.items():
+        found = group(key)
+        if found is not None:
+            found.append(target)
+    for key, value in summary.variables.items():
+        found = group(key)
+        if found is not None:
+            found.extend(_expand(value))
+    for key, deps in summary.annotated_dependencies.items():
+        found = group(key)
+        if found is not None:
+            for dep in deps:
+                found.extend(_expand(dep))
+    for cls in summary.classes:
+        found = group(cls.qualname)
+        if found is not None:
+            found.extend(cls.bases)
+            for _, value in cls.attributes:
+                found.extend(_expand(value))
+    for function in summary.functions:
+        if function.name == "<module>":
+            continue
+        found = group(function.qualname)
+        if found is not None:
+            found.extend(_function_refs(function))
+    return groups
+
+
+def all_refs(summary: ModuleSummary) -> Iterator[str]:
+    """Every dotted reference a module summary holds (what its code may use)."""
+    yield from summary.imports.values()
+    for value in summary.variables.values():
+        yield from _expand(value)
+    for deps in summary.annotated_dependencies.values():
+        for dep in deps:
+            yield from _expand(dep)
+    for cls in summary.classes:
+        yield from cls.bases
+        for _, value in cls.attributes:
+            yield from _expand(value)
+    for function in summary.functions:
+        yield from _function_refs(function)
+
+
+def _function_refs(function: FunctionSummary) -> Iterator[str]:
+    for decorator in function.decorators:
+        yield decorator.callee
+        for arg in decorator.args:
+            yield from _expand(arg)
+        for _, value in decorator.keywords:
+            yield from _expand(value)
+    for call in (*function.calls, *function.signature_calls):
+        yield call.callee
+        for arg in call.args:
+            yield from _expand(arg)
+        for _, value in call.keywords:
+            yield from _expand(value)
+    for annotation in function.annotations:
+        yield from _expand(annotation)
+    for site in function.withs:
+        yield site.expr
+    for value in function.local_types.values():
+        yield from _expand(value)
+    for assign in function.assigns:
+        yield assign.target
+        yield from _expand(assign.value)
+    for _, value in function.yielded_state:
+        yield from _expand(value)
+    yield from function.returns
+
+
 def resolving_refs(summary: ModuleSummary, constructor_names: frozenset[str]) -> Iterator[str]:
     """The references of a module whose resolution the analysis of its code depends on.
 
@@ -493,23 +591,162 @@ class Demand:
         ]
         self._framework: set[int] | None = None
         self.redis_files = [i for i, f in enumerate(facts) if f is not None and f.redis]
-        #: Every module that may reach a Redis constructor through imports.
-        self.redis_reachable = self.callers(self.redis_files)
-        candidates = set(self.redis_reachable)
-        # Code that closes app state or a module variable need not name Redis; it matters only
-        # where Redis-reachable code stores objects there (or yields lifespan state).
-        if any(
-            (fact := facts[i]) is not None and (fact.state or fact.global_ or fact.yields)
-            for i in self.redis_reachable
-        ):
-            for index, fact in enumerate(facts):
-                if fact is not None and (fact.state or fact.global_):
-                    candidates.add(index)
-        #: Reported files whose findings the rules compute (policy shared by both modes).
-        self.candidates = frozenset(i for i in candidates if reported[i])
+        #: Set by ``reach``: the files that may reach a Redis client through the names they
+        #: use, the reported ones among them and the shared-state files that can hold findings,
+        #: and every file found on the way (the callers).
+        self.redis_reachable: set[int] = set()
+        self.candidates: frozenset[int] = frozenset()
+        self.found: set[int] = set()
+        #: Each file's top-level names that lead to Redis or shared state (see ``_close``).
+        self._names: dict[int, set[str]] = {}
+        self._groups: dict[int, dict[str, list[str]]] = {}
+        #: Shared-state files: every name of theirs leads.
+        self._whole: set[int] = set()
+        #: Dotted names that lead there (``app.deps.get_redis``), and the modules that have any.
+        self._keys: set[str] = set()
+        self._modules_leading: set[str] = set()
 
-    def may_reference(self, target: int) -> Iterator[int]:
-        """Files that may reference module ``target``.
+    def reach(
+        self,
+        summarise: Callable[[Iterable[int]], None],
+        summary_of: Callable[[int], ModuleSummary | None],
+    ) -> None:
+        """Find the files that can hold a finding, and their callers, by the names they use.
+
+        From the files that import a Redis package, upwards: a file is taken in when it may
+        import a module already taken in (``may_reference``, a text test) *and* writes one of
+        that module's names; its summary then says whether its own code uses any of those
+        names (or a Redis package): if so, its names lead on in turn. A module that only
+        imports a library that happens to use Redis, without using the part that does, ends
+        the walk there (in a virtualenv, that is the difference between a few files and all
+        of them).
+        """
+        self._close(self.redis_files, summarise, summary_of, whole=False)
+        self.redis_reachable = set(self.found)
+        candidates = set(self.found)
+        # Code that closes app state need not name Redis; it matters only where Redis-reachable
+        # code stores objects there (``app.state.redis = ...``) or yields them as lifespan
+        # state (``yield {"redis": client}``), and then it writes that attribute's name. Every
+        # name of such a file may lead to that state. (A module variable set by Redis-reachable
+        # code is followed to its module and that module's users: ``extend``.)
+        stored: set[str] = set()
+        for index in self.redis_reachable:
+            summary = summary_of(index)
+            if summary is not None:
+                stored |= state_names(all_refs(summary))
+                for function in summary.functions:
+                    stored.update(key for key, _ in function.yielded_state)
+        if stored:
+            shared = [
+                index
+                for index, fact in enumerate(self.facts)
+                if fact is not None
+                and fact.state
+                and any(self.text.mentions(index, name) for name in stored)
+            ]
+            candidates.update(shared)
+            self._close(shared, summarise, summary_of, whole=True)
+        #: Reported files whose findings the rules compute (policy shared by both modes).
+        self.candidates = frozenset(i for i in candidates if self.reported[i])
+
+    def extend(
+        self,
+        seeds: Iterable[int],
+        summarise: Callable[[Iterable[int]], None],
+        summary_of: Callable[[int], ModuleSummary | None],
+    ) -> set[int]:
+        """Add files every name of which may lead to shared state, and their callers; returns
+        the files found by this call."""
+        before = set(self.found)
+        self._close(list(seeds), summarise, summary_of, whole=True)
+        return self.found - before
+
+    def _close(
+        self,
+        seeds: list[int],
+        summarise: Callable[[Iterable[int]], None],
+        summary_of: Callable[[int], ModuleSummary | None],
+        *,
+        whole: bool,
+    ) -> None:
+        if whole:
+            self._whole.update(seeds)
+        self.found.update(seeds)
+        queue = sorted(set(seeds))
+        while queue:
+            summarise(queue)
+            opened: list[tuple[int, set[str]]] = []
+            for index in queue:
+                summary = summary_of(index)
+                if summary is None:
+                    continue  # unreadable or unparsable: the model sees none of its names
+                known = self._names.setdefault(index, set())
+                leading = self._leading_names(index, summary)
+                if leading - known:
+                    opened.append((index, leading - known))
+                    known |= leading
+            waiting: set[int] = set()
+            for index, names in opened:
+                # The files that write one of the names first (a few), then the import test.
+                writing: set[int] = set()
+                for name in names:
+                    writing |= self.text.with_word(name)
+                for caller in self.may_reference(index, writing):
+                    if caller != index:
+                        self.found.add(caller)
+                        waiting.add(caller)
+            # A caller taken in before may use names that lead only now: it is looked at again.
+            queue = sorted(waiting)
+
+    def _leading_names(self, index: int, summary: ModuleSummary) -> set[str]:
+        """The module's top-level names whose code or value uses a Redis package or a name
+        that leads there (all of them, for a shared-state file); adds them to the keys."""
+        module_names = self.modules[index].names
+        if index in self._whole:
+            found = top_level_names(summary)
+        else:
+            groups = self._groups.get(index)
+            if groups is None:
+                groups = self._groups[index] = refs_by_name(summary)
+            found = set(self._names.get(index, ()))
+            grew = True
+            while grew:  # a name may lead through another name of the same module
+                grew = False
+                for name, refs in groups.items():
+                    if name not in found and any(self._leads(ref) for ref in refs):
+                        found.add(name)
+                        self._keys.update(f"{module}.{name}" for module in module_names)
+                        grew = True
+        if found:
+            self._keys.update(f"{module}.{name}" for module in module_names for name in found)
+            self._modules_leading.update(module_names)
+        return found
+
+    def _leads(self, ref: str) -> bool:
+        """Does a dotted reference use a Redis package, or a name that leads there?
+
+        A reference that ends at a module (the module object, ``import app.deps as d``)
+        leads when any name of that module does; one that goes on to a name of the module
+        leads only through that name.
+        """
+        if ref.startswith(("param:", "local:")):
+            return False
+        segments = ref.removeprefix("ann:").split(".")
+        key = segments[0].removesuffix("()")
+        if key in _REDIS_PACKAGES:
+            return True
+        last = len(segments) - 1
+        for position in range(len(segments)):
+            if position:
+                key = f"{key}.{segments[position].removesuffix('()')}"
+            if key in self._keys or (position == last and key in self._modules_leading):
+                return True
+        return False
+
+    def may_reference(
+        self, target: int, among: frozenset[int] | set[int] | None = None
+    ) -> Iterator[int]:
+        """Files (``among`` these, when given) that may reference module ``target``.
 
         A module reaches another's names only through an import statement: an absolute one
         names the module's top-level package (or the top of another name the module is known
@@ -525,13 +762,15 @@ class Demand:
             # package's name only through a relative import (``from . import x``).
             for index in self.namespace.packages.get(info.name, ()):
                 fact = self.facts[index]
-                if fact is None or fact.relative_import:
+                if (fact is None or fact.relative_import) and (among is None or index in among):
                     yield index
         # An absolute import writes every segment of one of the module's names and imports its
         # top-level package; a relative one goes up to a package above both modules and writes
         # the segments from there down. So a file that lacks one of those words cannot reach
         # the module, however common its short name (``util``, ``base``) is.
-        short = self.text.with_word(info.short)
+        short: frozenset[int] | set[int] = self.text.with_word(info.short)
+        if among is not None:
+            short = short & among
         absolute = [
             (self.text.files_importing(segments[0]), segments[1:-1])
             for segments in (name.split(".") for name in info.names)

@@ -380,8 +380,9 @@ def _needed(
     if not demand.redis_files:
         return set(), set()  # nothing names Redis: nothing can hold a finding
     namespace = demand.namespace
+    demand.reach(project.summarise, project.summary)
     candidates = set(demand.candidates)
-    callers = demand.callers(demand.redis_reachable | candidates)
+    callers = demand.found
     needed = set(callers)
     # A reference is followed into a module only if the module may lead to something the
     # analysis recognises: a caller, a Redis constructor or a web framework's API. Following
@@ -444,11 +445,10 @@ def _needed(
         new_owners = owners - owners_done
         owners_done |= owners
         if new_owners:
-            users = demand.callers(new_owners)
-            for index in users:
+            users = demand.extend(new_owners, project.summarise, project.summary)
+            for index in users | new_owners:
                 if demand.reported[index]:
                     candidates.add(index)
-            demand.callers(users, callers)
         for index in callers:
             if index not in needed:
                 add(index)
@@ -562,11 +562,13 @@ def lint(
         if cache is not None:
             text.restore(cache.text_index(), text_keys)
         demand = Demand(infos, project.facts, reported, text)
-        reachable = demand.candidates
         if full:
             needed, candidates = set(range(len(jobs))), set(range(len(jobs)))
+            project.summarise(needed)
+            demand.reach(project.summarise, project.summary)
         else:
             needed, candidates = _needed(project, demand, knowledge.packages)
+        reachable = demand.candidates
     else:
         # No file imports a Redis package: no file can hold a finding, and no module need be
         # named or parsed (but the files named on the command line, below).
