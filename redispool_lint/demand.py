@@ -44,6 +44,7 @@ _STATE_ATTRIBUTE = re.compile(rb"\.(?:[ \t\r\n\f\v\\]|#[^\n]*\n)*state\b")
 #: (No ``\b`` before ``from``: it makes the scan several times slower, and a word ending in
 #: ``from`` only makes the test include a file it need not.)
 _RELATIVE = re.compile(rb"from[\s\\]+\.")
+_RELATIVE_LEVEL = re.compile(rb"from[\s\\]+(\.+)")
 #: A ``.state.NAME`` segment of a dotted reference.
 _STATE_NAME = re.compile(r"\.state\.(\w+)")
 
@@ -156,6 +157,12 @@ class FileFacts:
     def relative_import(self) -> bool:
         """``from .``: a relative import."""
         return b"from" in self._data and _RELATIVE.search(self._data) is not None
+
+    @cached_property
+    def relative_level(self) -> int:
+        """The most dots of the file's relative imports (``from ..x`` is 2)."""
+        levels = _RELATIVE_LEVEL.findall(self._data) if self.relative_import else []
+        return max((len(dots) for dots in levels), default=0)
 
     @cached_property
     def yields(self) -> bool:
@@ -280,6 +287,8 @@ class TextIndex:
     def __init__(self, datas: list[bytes | None]) -> None:
         self.datas = datas
         self._with_word: dict[str, frozenset[int]] = {}
+        self._tokens: dict[int, frozenset[bytes]] = {}
+        self._groups: dict[str, dict[bytes, list[int]]] = {}
         self._words: _Postings | None = None
         self._roots: _Postings | None = None
         self._importers: dict[str, frozenset[int]] = {}
@@ -299,8 +308,48 @@ class TextIndex:
         return self._roots
 
     def mentions(self, index: int, word: str) -> bool:
-        """Does file ``index`` have ``word`` as a word (or may it: a non-ASCII word)?"""
-        return not word.isascii() or index in self.with_word(word)
+        """Does file ``index`` have ``word`` as a word (or may it: a non-ASCII word)?
+
+        From the word index when there is one (restored from the cache, or built because a
+        question needed every file), else from the file's own words, read on first use: the
+        walk of callers reads the words of the few files that import the modules it visits,
+        not of the whole project.
+        """
+        if not word.isascii():
+            return True
+        if self._words is not None:
+            return index in self.with_word(word)
+        return word.encode() in self._file_words(index)
+
+    def _file_words(self, index: int) -> frozenset[bytes]:
+        tokens = self._tokens.get(index)
+        if tokens is None:
+            tokens = self._tokens[index] = frozenset(_words_of(self.datas[index]))
+        return tokens
+
+    def with_word_among(self, group: str, members: Iterable[int], word: str) -> Iterable[int]:
+        """The files of a group (``members``, named ``group`` for reuse) that have ``word``.
+
+        An inverted index over the group alone, built on first use: the walk of callers asks
+        this of the files that import one top-level package, again and again.
+        """
+        if not word.isascii():
+            return members
+        if self._words is not None:
+            found = self.with_word(word)
+            return (m for m in members if m in found)
+        index = self._groups.get(group)
+        if index is None:
+            index = {}
+            for member in members:
+                for token in self._file_words(member):
+                    bucket = index.get(token)
+                    if bucket is None:
+                        index[token] = [member]
+                    else:
+                        bucket.append(member)
+            self._groups[group] = index
+        return index.get(word.encode(), ())
 
     def with_word(self, word: str) -> frozenset[int]:
         found = self._with_word.get(word)
@@ -590,6 +639,8 @@ class Demand:
             for info in modules
         ]
         self._framework: set[int] | None = None
+        self._relative_roots: dict[str, set[int]] = {}
+        self._to_top: set[int] | None = None
         self.redis_files = [i for i, f in enumerate(facts) if f is not None and f.redis]
         #: Set by ``reach``: the files that may reach a Redis client through the names they
         #: use, the reported ones among them and the shared-state files that can hold findings,
@@ -605,6 +656,10 @@ class Demand:
         #: Dotted names that lead there (``app.deps.get_redis``), and the modules that have any.
         self._keys: set[str] = set()
         self._modules_leading: set[str] = set()
+        #: Names that lead because leading code is registered on them (see ``_carriers``), and
+        #: the modules that have new ones to look at again.
+        self._forced: dict[int, set[str]] = {}
+        self._reopen: set[int] = set()
 
     def reach(
         self,
@@ -687,15 +742,14 @@ class Demand:
                     known |= leading
             waiting: set[int] = set()
             for index, names in opened:
-                # The files that write one of the names first (a few), then the import test.
-                writing: set[int] = set()
-                for name in names:
-                    writing |= self.text.with_word(name)
-                for caller in self.may_reference(index, writing):
-                    if caller != index:
+                for caller in self.may_reference(index):
+                    if caller != index and any(self.text.mentions(caller, n) for n in names):
                         self.found.add(caller)
                         waiting.add(caller)
             # A caller taken in before may use names that lead only now: it is looked at again.
+            waiting |= self._reopen
+            self.found |= self._reopen
+            self._reopen = set()
             queue = sorted(waiting)
 
     def _leading_names(self, index: int, summary: ModuleSummary) -> set[str]:
@@ -708,7 +762,10 @@ class Demand:
             groups = self._groups.get(index)
             if groups is None:
                 groups = self._groups[index] = refs_by_name(summary)
-            found = set(self._names.get(index, ()))
+            # (Only module variables are registration targets: an app, a router, a blueprint.)
+            variables = {key[len(summary.name) + 1 :] for key in summary.variables}
+            forced = self._forced.get(index, set()) & variables
+            found = set(self._names.get(index, ())) | forced
             grew = True
             while grew:  # a name may lead through another name of the same module
                 grew = False
@@ -717,10 +774,56 @@ class Demand:
                         found.add(name)
                         self._keys.update(f"{module}.{name}" for module in module_names)
                         grew = True
+                # What leading code hands itself to leads too: the router or app a handler is
+                # registered on (``@router.get``, ``router.add_api_route(path, handler)``,
+                # ``app = FastAPI(lifespan=lifespan)``), so that the code that includes that
+                # router or serves that app is found as well.
+                for ref in self._carriers(summary, found):
+                    owner = self._owner_of(ref)
+                    if owner is None:
+                        continue
+                    module, name = owner
+                    if module == index:
+                        if name not in found and name in variables:
+                            found.add(name)
+                            self._keys.update(f"{m}.{name}" for m in module_names)
+                            grew = True
+                    elif name not in self._forced.setdefault(module, set()):
+                        self._forced[module].add(name)
+                        self._reopen.add(module)
         if found:
             self._keys.update(f"{module}.{name}" for module in module_names for name in found)
             self._modules_leading.update(module_names)
         return found
+
+    def _carriers(self, summary: ModuleSummary, leading: set[str]) -> Iterator[str]:
+        """References to the objects that leading code is registered on or handed to."""
+        prefix = summary.name + "."
+        for function in summary.functions:
+            top = function.qualname[len(prefix) :].split(".", 1)[0]
+            if top in leading:
+                for decorator in function.decorators:
+                    yield decorator.callee
+            for call in function.calls:
+                # A leading function or object itself passed (``add_api_route(path, read)``,
+                # ``include_router(cache.router)``), not merely a value computed from one.
+                values = [*call.args, *(value for _, value in call.keywords)]
+                if any(ref in self._keys for value in values for ref in _expand(value)):
+                    yield call.callee
+                    if call.assigned_to is not None:
+                        yield call.assigned_to
+
+    def _owner_of(self, ref: str) -> tuple[int, str] | None:
+        """The project module a reference goes through last, and the top-level name of that
+        module it goes on to (``app.cache.router.get`` -> ``app.cache``, ``router``)."""
+        if ref.startswith(("param:", "local:")):
+            return None
+        segments = [segment.removesuffix("()") for segment in ref.split(".")]
+        for end in range(len(segments) - 1, 0, -1):
+            module = self.namespace.by_name.get(".".join(segments[:end]))
+            if module is not None:
+                return module, segments[end]
+        return None
 
     def _leads(self, ref: str) -> bool:
         """Does a dotted reference use a Redis package, or a name that leads there?
@@ -768,15 +871,28 @@ class Demand:
         # top-level package; a relative one goes up to a package above both modules and writes
         # the segments from there down. So a file that lacks one of those words cannot reach
         # the module, however common its short name (``util``, ``base``) is.
-        short: frozenset[int] | set[int] = self.text.with_word(info.short)
-        if among is not None:
-            short = short & among
+        canonical = info.name.split(".")
         absolute = [
             (self.text.files_importing(segments[0]), segments[1:-1])
             for segments in (name.split(".") for name in info.names)
         ]
-        canonical = info.name.split(".")
-        for index in short:
+        # Who may write such an import and the module's name: files that import one of the
+        # module's top-level names, and files with relative imports that can reach it.
+        text = self.text
+        candidates: set[int] = set()
+        for name in info.names:
+            root = name.split(".", 1)[0]
+            candidates.update(
+                text.with_word_among(f"imports {root}", text.files_importing(root), info.short)
+            )
+        root = canonical[0]
+        candidates.update(
+            text.with_word_among(f"relative {root}", self._relative_in_root(root), info.short)
+        )
+        candidates.update(text.with_word_among("to top", self._relative_to_top(), info.short))
+        if among is not None:
+            candidates &= among
+        for index in sorted(candidates):
             if index == target:
                 continue
             if any(
@@ -801,6 +917,37 @@ class Demand:
                 if all(self.text.mentions(index, s) for s in canonical[common:-1]):
                     yield index
 
+    def _relative_in_root(self, root: str) -> set[int]:
+        """Files below the top-level name ``root`` that have relative imports (an unreadable
+        file counts: nothing is known of it)."""
+        found = self._relative_roots.get(root)
+        if found is None:
+            found = {
+                index
+                for index in self.namespace.by_root.get(root, ())
+                if (fact := self.facts[index]) is None or fact.relative_import
+            }
+            self._relative_roots[root] = found
+        return found
+
+    def _relative_to_top(self) -> set[int]:
+        """Files whose relative imports may climb to the project root: ``from .x`` in a
+        top-level module, ``from ..x`` one package down, and so on. The model resolves those to
+        top-level modules (Python would refuse most of them), so they may reach any module."""
+        if self._to_top is None:
+            self._to_top = set()
+            for index, fact in enumerate(self.facts):
+                if fact is None:
+                    self._to_top.add(index)
+                    continue
+                if not fact.relative_import:
+                    continue
+                info = self.modules[index]
+                depth = info.name.count(".") + (1 if info.is_package else 0)
+                if fact.relative_level - 1 >= depth:
+                    self._to_top.add(index)
+        return self._to_top
+
     def callers(self, seeds: Iterable[int], known: set[int] | None = None) -> set[int]:
         """The closure of ``may_reference`` backwards from ``seeds``."""
         found = known if known is not None else set()
@@ -819,6 +966,6 @@ class Demand:
         if self._framework is None:
             seeds: set[int] = set()
             for package in packages:
-                seeds.update(self.text.files_with(package))
+                seeds.update(self.text.files_importing(package))
             self._framework = self.callers(seeds)
         return self._framework

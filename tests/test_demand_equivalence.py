@@ -19,7 +19,7 @@ import pytest
 
 from redispool_lint.config import Settings, find_config, load_config
 from redispool_lint.diagnostics import Finding
-from redispool_lint.engine import lint
+from redispool_lint.engine import LintResult, lint
 from redispool_lint.rules import ALL_RULES
 
 from .helpers import FIXTURES, write_files
@@ -288,6 +288,7 @@ def test_generated_projects(seed: int, tmp_path: Path) -> None:
         assert_same(tmp_path)
         return
     assert_same(tmp_path)
+    assert_same_fixes(tmp_path)
     # and as pre-commit would lint a router alone
     for path in sorted((tmp_path / "svc" / "routers").glob("r*.py"))[:2]:
         assert_same(tmp_path, [path])
@@ -323,3 +324,42 @@ def test_demand_parses_less(tmp_path: Path) -> None:
     # Named on the command line, a file is always checked.
     named = lint([noise / "n0.py"], settings, root=tmp_path, cwd=tmp_path)
     assert [f.code for f in named.findings] == ["RPL999"]
+
+
+# ----- fixes ----------------------------------------------------------------------------------
+
+_FIX_CASES = sorted(p / "before" for p in (FIXTURES / "fix").iterdir() if (p / "before").is_dir())
+
+
+def _fix_keys(findings: list[Finding]) -> list[tuple[object, ...]]:
+    return sorted(
+        (
+            f.path,
+            f.start.row,
+            f.code,
+            f.fix.message if f.fix else None,
+            tuple((e.path, e.start.row, e.end.row, e.content) for e in f.fix.edits)
+            if f.fix
+            else (),
+            f.notes,
+        )
+        for f in findings
+    )
+
+
+@pytest.mark.parametrize("folder", _FIX_CASES, ids=lambda p: p.parent.name)
+def test_fixes_equal_full_analysis(folder: Path) -> None:
+    """A fix needs more of the project than a finding (the app that includes the router, its
+    lifespan): the demand-driven analysis must find those modules too."""
+    full = assert_same_fixes(folder)
+    assert any(f.fix for f in full.findings), "each case has a fix"
+
+
+def assert_same_fixes(folder: Path) -> LintResult:
+    settings = _settings(folder)
+    full, demand = (
+        lint([folder], settings, root=folder, cwd=folder, full=full, plan_fixes=True)
+        for full in (True, False)
+    )
+    assert _fix_keys(demand.findings) == _fix_keys(full.findings)
+    return full

@@ -153,3 +153,54 @@ def test_common_short_names_do_not_pull_in_unrelated_packages(tmp_path: Path) ->
     result = lint([tmp_path], Settings(), root=tmp_path, cwd=tmp_path)
     assert [f.code for f in result.findings] == ["RPL002"]
     assert result.files_analysed <= 4
+
+
+def test_users_of_a_library_s_other_names_are_not_read(tmp_path: Path) -> None:
+    """A package re-exports a Redis-backed cache beside a file cache; code that uses only the
+    file cache cannot reach Redis, so neither it nor its own callers are read. Code that uses
+    the Redis cache is, and its finding is there."""
+    files = {
+        "lib/__init__.py": (
+            "from lib.redis_cache import RedisCache\nfrom lib.files import FileCache\n"
+        ),
+        "lib/redis_cache.py": (
+            "import redis\n\n\nclass RedisCache:\n    def __init__(self):\n"
+            "        self.client = redis.Redis()\n"
+        ),
+        "lib/files.py": "class FileCache:\n    pass\n",
+        "app.py": _ROUTE.format(imports="from lib import RedisCache", call="RedisCache"),
+    }
+    for index in range(30):
+        files[f"user{index}.py"] = (
+            f"from lib import FileCache\n\n\ndef make{index}():\n    return FileCache()\n"
+        )
+        files[f"caller{index}.py"] = f"from user{index} import make{index}\n\nmake{index}()\n"
+    _write(tmp_path, files)
+    demand = _codes(tmp_path, full=False)
+    assert demand == _codes(tmp_path, full=True)
+    assert [(path, code) for path, _, code in demand] == [("lib/redis_cache.py", "RPL002")]
+    result = lint([tmp_path], Settings(), root=tmp_path, cwd=tmp_path)
+    assert result.files_analysed <= 5
+
+
+def test_the_app_that_includes_a_router_is_found_for_the_fix(tmp_path: Path) -> None:
+    """The handler's module registers it on a router; the app module includes that router and
+    names neither Redis nor the handler. The fix needs the app (it gets the lifespan)."""
+    files = {
+        "app/__init__.py": "",
+        "app/cache.py": (
+            "import redis.asyncio as redis\nfrom fastapi import APIRouter\n\n"
+            "router = APIRouter()\n\n\n@router.get('/k')\nasync def read():\n"
+            "    client = redis.Redis.from_url('redis://x')\n    return await client.get('k')\n"
+        ),
+        "app/main.py": (
+            "from fastapi import FastAPI\n\nfrom app import cache\n\n"
+            "app = FastAPI()\napp.include_router(cache.router)\n"
+        ),
+    }
+    _write(tmp_path, files)
+    result = lint([tmp_path], Settings(), root=tmp_path, cwd=tmp_path, plan_fixes=True)
+    assert [f.code for f in result.findings] == ["RPL002"]
+    fix = result.findings[0].fix
+    assert fix is not None
+    assert {edit.path for edit in fix.edits} == {"app/cache.py", "app/main.py"}
