@@ -19,7 +19,7 @@ import click
 from . import __version__
 from .config import ConfigError, Settings, find_config, load_config, validate_codes
 from .engine import LintResult, lint
-from .output import FIX_FORMATS, FORMATS, Report, Style, render_statistics
+from .output import FIX_FORMATS, FORMATS, HINT_FORMATS, Report, Style, render_statistics
 from .rules import ALL_RULES, RULES_BY_CODE, RULES_BY_NAME
 from .source import SourceFile
 
@@ -253,9 +253,14 @@ def _run(
         # Formats that carry fixes (json, sarif) need the planned rewrites attached to findings.
         plan = any(fmt in FIX_FORMATS for fmt, _ in outputs)
         result = lint(targets, settings, overrides=overrides, keep_sources=plan, plan_fixes=plan)
-        if not plan and any(f.code in _PLANNED_CODES for f in result.findings):
+        shown = {fmt for fmt, _ in outputs} | {
+            next((fmt for fmt, file in outputs if file is None), "full")
+        }
+        hints = statistics or not shown.isdisjoint(HINT_FORMATS)
+        if hints and not plan and any(f.code in _PLANNED_CODES for f in result.findings):
             # Say which findings --fix can fix (and why not, for the others): planning parses
-            # the touched files with LibCST, so it is paid only when there is something to fix.
+            # the touched files with LibCST, so it is paid only when there is something to fix,
+            # and only for the formats that show it (not CI's annotations).
             result.plan_fixes()
     report = _report(result, style, unsafe)
     report.errors = [*result.errors, *errors]

@@ -45,6 +45,8 @@ _STATE_ATTRIBUTE = re.compile(rb"\.(?:[ \t\r\n\f\v\\]|#[^\n]*\n)*state\b")
 #: ``from`` only makes the test include a file it need not.)
 _RELATIVE = re.compile(rb"from[\s\\]+\.")
 _RELATIVE_LEVEL = re.compile(rb"from[\s\\]+(\.+)")
+#: ``noqa: ... RPL001`` (lower-cased): a directive that names one of our codes.
+_NOQA_RPL = re.compile(rb"noqa:[^\n]*rpl[0-9]")
 #: A ``.state.NAME`` segment of a dotted reference.
 _STATE_NAME = re.compile(r"\.state\.(\w+)")
 
@@ -184,7 +186,7 @@ class FileFacts:
     def _suppressions(self) -> tuple[bool, bool]:
         lower = self._data.lower()  # (not kept: it would double the memory held per file)
         noqa = b"noqa" in lower
-        return noqa, noqa and b"rpl" in lower
+        return noqa, noqa and _NOQA_RPL.search(lower) is not None
 
 
 @dataclass(frozen=True)
@@ -289,6 +291,7 @@ class TextIndex:
         self._with_word: dict[str, frozenset[int]] = {}
         self._tokens: dict[int, frozenset[bytes]] = {}
         self._groups: dict[str, dict[bytes, list[int]]] = {}
+        self._roots_of: dict[int, frozenset[str]] = {}
         self._words: _Postings | None = None
         self._roots: _Postings | None = None
         self._importers: dict[str, frozenset[int]] = {}
@@ -327,6 +330,11 @@ class TextIndex:
             tokens = self._tokens[index] = frozenset(_words_of(self.datas[index]))
         return tokens
 
+    def words_in(self, index: int) -> Iterable[str]:
+        """The (ASCII) words of file ``index``."""
+        words = self._words.words(index) if self._words is not None else self._file_words(index)
+        return (word.decode("ascii") for word in words)
+
     def with_word_among(self, group: str, members: Iterable[int], word: str) -> Iterable[int]:
         """The files of a group (``members``, named ``group`` for reuse) that have ``word``.
 
@@ -356,6 +364,15 @@ class TextIndex:
         if found is None:
             found = frozenset(self.files_with(word))
             self._with_word[word] = found
+        return found
+
+    def roots_of(self, index: int) -> frozenset[str]:
+        """The top-level names file ``index`` may import absolutely."""
+        found = self._roots_of.get(index)
+        if found is None:
+            postings = self._root_postings()
+            found = frozenset(root.decode("ascii") for root in postings.words(index))
+            self._roots_of[index] = found
         return found
 
     def files_with(self, word: str) -> Sequence[int]:
@@ -426,17 +443,20 @@ def _digest(data: bytes | None) -> bytes:
 class Namespace:
     """Module names of every project file, for mapping references and words to files."""
 
-    def __init__(self, modules: list[ModuleInfo]) -> None:
+    def __init__(self, modules: list[ModuleInfo], library: frozenset[int] = frozenset()) -> None:
         self.modules = modules
+        #: Files that are not modules of the project (see ``Demand``).
+        self.library = library
+        members = [(index, info) for index, info in enumerate(modules) if index not in library]
         self.by_name: dict[str, int] = {}
-        for index, info in enumerate(modules):
+        for index, info in members:
             for name in info.names:
                 self.by_name.setdefault(name, index)
         self.by_root: dict[str, list[int]] = {}
-        for index, info in enumerate(modules):
+        for index, info in members:
             self.by_root.setdefault(info.root, []).append(index)
         self.packages: dict[str, list[int]] = {}
-        for index, info in enumerate(modules):
+        for index, info in members:
             parts = info.name.split(".")
             for end in range(1, len(parts)):
                 self.packages.setdefault(".".join(parts[:end]), []).append(index)
@@ -627,8 +647,13 @@ class Demand:
         facts: list[FileFacts | None],
         reported: list[bool],
         text: TextIndex,
+        library: frozenset[int] = frozenset(),
     ) -> None:
-        self.namespace = Namespace(modules)
+        #: The source of the Redis client packages themselves, when the project holds it (a
+        #: vendored copy, a virtualenv): ``redis_api`` describes those packages, so their
+        #: files are neither analysed nor resolved into, like any installed library.
+        self.library = library
+        self.namespace = Namespace(modules, library)
         self.modules = modules
         self.facts = facts
         self.reported = reported
@@ -638,10 +663,13 @@ class Demand:
             (info.root, *sorted({n.split(".", 1)[0] for n in info.names} - {info.root}))
             for info in modules
         ]
-        self._framework: set[int] | None = None
+        self._framework_known: dict[int, bool] = {}
+        self._shorts: dict[str, list[int]] | None = None
         self._relative_roots: dict[str, set[int]] = {}
         self._to_top: set[int] | None = None
-        self.redis_files = [i for i, f in enumerate(facts) if f is not None and f.redis]
+        self.redis_files = [
+            i for i, f in enumerate(facts) if f is not None and f.redis and i not in library
+        ]
         #: Set by ``reach``: the files that may reach a Redis client through the names they
         #: use, the reported ones among them and the shared-state files that can hold findings,
         #: and every file found on the way (the callers).
@@ -697,6 +725,7 @@ class Demand:
                 for index, fact in enumerate(self.facts)
                 if fact is not None
                 and fact.state
+                and index not in self.library
                 and any(self.text.mentions(index, name) for name in stored)
             ]
             candidates.update(shared)
@@ -743,7 +772,9 @@ class Demand:
             waiting: set[int] = set()
             for index, names in opened:
                 for caller in self.may_reference(index):
-                    if caller != index and any(self.text.mentions(caller, n) for n in names):
+                    if caller == index or caller in self.library:
+                        continue
+                    if any(self.text.mentions(caller, n) for n in names):
                         self.found.add(caller)
                         waiting.add(caller)
             # A caller taken in before may use names that lead only now: it is looked at again.
@@ -872,10 +903,6 @@ class Demand:
         # the segments from there down. So a file that lacks one of those words cannot reach
         # the module, however common its short name (``util``, ``base``) is.
         canonical = info.name.split(".")
-        absolute = [
-            (self.text.files_importing(segments[0]), segments[1:-1])
-            for segments in (name.split(".") for name in info.names)
-        ]
         # Who may write such an import and the module's name: files that import one of the
         # module's top-level names, and files with relative imports that can reach it.
         text = self.text
@@ -893,29 +920,53 @@ class Demand:
         if among is not None:
             candidates &= among
         for index in sorted(candidates):
-            if index == target:
-                continue
-            if any(
-                index in importers and all(self.text.mentions(index, s) for s in middle)
-                for importers, middle in absolute
-            ):
+            if index != target and self._writes_import(index, target):
                 yield index
-                continue
-            fact = self.facts[index]
-            if fact is None or fact.relative_import:
-                # Relative to the importer's package (the project root, for a top-level module
-                # of a plain folder, as the model resolves it).
-                importer = self.modules[index]
-                package = importer.name.split(".")
-                if not importer.is_package:
-                    package.pop()
-                common = 0
-                while common < min(len(package), len(canonical) - 1) and (
-                    package[common] == canonical[common]
-                ):
-                    common += 1
-                if all(self.text.mentions(index, s) for s in canonical[common:-1]):
-                    yield index
+
+    def _writes_import(self, index: int, target: int) -> bool:
+        """Does file ``index`` write the words of an import of module ``target`` (knowing
+        that it writes the target's short name)? See ``may_reference``."""
+        info = self.modules[target]
+        for name in info.names:
+            segments = name.split(".")
+            if index in self.text.files_importing(segments[0]) and all(
+                self.text.mentions(index, s) for s in segments[1:-1]
+            ):
+                return True
+        fact = self.facts[index]
+        if fact is not None and not fact.relative_import:
+            return False
+        # Relative to the importer's package (the project root, for a top-level module of a
+        # plain folder, as the model resolves it).
+        canonical = info.name.split(".")
+        importer = self.modules[index]
+        package = importer.name.split(".")
+        if not importer.is_package:
+            package.pop()
+        common = 0
+        while common < min(len(package), len(canonical) - 1) and (
+            package[common] == canonical[common]
+        ):
+            common += 1
+        return all(self.text.mentions(index, s) for s in canonical[common:-1])
+
+    def may_import(self, index: int) -> Iterator[int]:
+        """The project modules file ``index`` may import: ``may_reference`` the other way."""
+        fact = self.facts[index]
+        if fact is None or fact.relative_import:
+            yield from self.namespace.ancestors(index)
+        for word in self.text.words_in(index):
+            for target in self._by_short().get(word, ()):
+                if target != index and self._writes_import(index, target):
+                    yield target
+
+    def _by_short(self) -> dict[str, list[int]]:
+        if self._shorts is None:
+            self._shorts = {}
+            for target, info in enumerate(self.modules):
+                if target not in self.library:
+                    self._shorts.setdefault(info.short, []).append(target)
+        return self._shorts
 
     def _relative_in_root(self, root: str) -> set[int]:
         """Files below the top-level name ``root`` that have relative imports (an unreadable
@@ -948,24 +999,33 @@ class Demand:
                     self._to_top.add(index)
         return self._to_top
 
-    def callers(self, seeds: Iterable[int], known: set[int] | None = None) -> set[int]:
-        """The closure of ``may_reference`` backwards from ``seeds``."""
-        found = known if known is not None else set()
-        todo = [s for s in seeds if s not in found]
-        found.update(todo)
-        while todo:
-            current = todo.pop()
-            for index in self.may_reference(current):
-                if index not in found:
-                    found.add(index)
-                    todo.append(index)
-        return found
+    def leads_to_framework(self, target: int, packages: frozenset[str]) -> bool:
+        """May module ``target`` reach a web framework's API through its imports?
 
-    def framework_reachable(self, packages: Iterable[str]) -> set[int]:
-        """Files that may reach a web framework's API through imports (like Redis-reachable)."""
-        if self._framework is None:
-            seeds: set[int] = set()
-            for package in packages:
-                seeds.update(self.text.files_importing(package))
-            self._framework = self.callers(seeds)
-        return self._framework
+        Forwards from the module, by the same text test as the callers' (``may_import``), to
+        a file that imports a framework package; memoised (a walk that finds none proves it
+        for every module it went through).
+        """
+        known = self._framework_known.get(target)
+        if known is not None:
+            return known
+        seen = {target}
+        todo = [target]
+        found = False
+        while todo and not found:
+            current = todo.pop()
+            if self._framework_known.get(current) or not packages.isdisjoint(
+                self.text.roots_of(current)
+            ):
+                found = True
+                break
+            for module in self.may_import(current):
+                if module not in seen and self._framework_known.get(module) is not False:
+                    seen.add(module)
+                    todo.append(module)
+        if found:
+            self._framework_known[target] = True
+        else:
+            for module in seen:
+                self._framework_known[module] = False
+        return found

@@ -387,7 +387,6 @@ def _needed(
     # A reference is followed into a module only if the module may lead to something the
     # analysis recognises: a caller, a Redis constructor or a web framework's API. Following
     # `Service()` into a plain module would end at a plain class, which decides nothing.
-    framework = demand.framework_reachable(frameworks)
     processed: set[int] = set()
     owners_done: set[int] = set()
     followed: set[str] = set()
@@ -428,7 +427,7 @@ def _needed(
             modules, following, ready = _follow(project, namespace, ref)
             if modules and not (
                 modules[-1] in callers
-                or modules[-1] in framework
+                or demand.leads_to_framework(modules[-1], frameworks)
                 or modules[-1] in demand.redis_reachable
             ):
                 followed.add(ref)
@@ -557,13 +556,18 @@ def lint(
             for job in jobs
         ]
         reported = [file.reported for file in discovery.files]
+        library = frozenset(
+            index
+            for index, job in enumerate(jobs)
+            if job.module.split(".", 1)[0] in redis_api.PACKAGES
+        )
         text = TextIndex(project.datas)
         text_keys = [str(file.path) for file in discovery.files]
         if cache is not None:
             text.restore(cache.text_index(), text_keys)
-        demand = Demand(infos, project.facts, reported, text)
+        demand = Demand(infos, project.facts, reported, text, library)
         if full:
-            needed, candidates = set(range(len(jobs))), set(range(len(jobs)))
+            needed = candidates = set(range(len(jobs))) - library
             project.summarise(needed)
             demand.reach(project.summarise, project.summary)
         else:

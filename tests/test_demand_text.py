@@ -204,3 +204,34 @@ def test_the_app_that_includes_a_router_is_found_for_the_fix(tmp_path: Path) -> 
     fix = result.findings[0].fix
     assert fix is not None
     assert {edit.path for edit in fix.edits} == {"app/cache.py", "app/main.py"}
+
+
+def test_vendored_redis_client_source_is_knowledge_not_code(tmp_path: Path) -> None:
+    """A project that holds redis-py's own source (a vendored copy, a virtualenv): the client's
+    internals (a pool made inside ``from_url``) are not findings, its files are not analysed,
+    and the app's own ``redis.from_url`` call is still resolved by the tool's Redis knowledge."""
+    files = {
+        "redis/__init__.py": "from redis.client import Redis, from_url\n",
+        "redis/client.py": (
+            "from redis.connection import ConnectionPool\n\n\nclass Redis:\n"
+            "    @classmethod\n    def from_url(cls, url):\n"
+            "        return cls(connection_pool=ConnectionPool.from_url(url))\n\n"
+            "    def __init__(self, connection_pool=None):\n"
+            "        self.pool = connection_pool\n\n\n"
+            "def from_url(url):\n    return Redis.from_url(url)\n"
+        ),
+        "redis/connection.py": (
+            "class ConnectionPool:\n    @classmethod\n    def from_url(cls, url):\n"
+            "        return cls()\n"
+        ),
+        "redis/asyncio/__init__.py": "from redis.client import Redis\n",
+        "app.py": _ROUTE.format(imports="import redis", call="make").replace(
+            "return make(request)", "return redis.from_url('redis://x')"
+        ),
+    }
+    _write(tmp_path, files)
+    demand = _codes(tmp_path, full=False)
+    assert demand == _codes(tmp_path, full=True)
+    assert [(path, code) for path, _, code in demand] == [("app.py", "RPL002")]
+    result = lint([tmp_path], Settings(), root=tmp_path, cwd=tmp_path)
+    assert result.files_analysed == 1

@@ -22,5 +22,15 @@ FORMATS: dict[str, Formatter] = {
 
 #: Formats that show fixes in full (their edits): the CLI plans fixes before rendering them.
 FIX_FORMATS = frozenset({"json", "sarif"})
+#: Formats that say which findings ``--fix`` can fix (and why not, for the others).
+HINT_FORMATS = frozenset({"full", "concise"})
 
-__all__ = ["FIX_FORMATS", "FORMATS", "Formatter", "Report", "Style", "render_statistics"]
+__all__ = [
+    "FIX_FORMATS",
+    "FORMATS",
+    "HINT_FORMATS",
+    "Formatter",
+    "Report",
+    "Style",
+    "render_statistics",
+]
