@@ -335,7 +335,9 @@ class TextIndex:
         words = self._words.words(index) if self._words is not None else self._file_words(index)
         return (word.decode("ascii") for word in words)
 
-    def with_word_among(self, group: str, members: Iterable[int], word: str) -> Iterable[int]:
+    def with_word_among(
+        self, group: str, members: frozenset[int] | set[int], word: str
+    ) -> Iterable[int]:
         """The files of a group (``members``, named ``group`` for reuse) that have ``word``.
 
         An inverted index over the group alone, built on first use: the walk of callers asks
@@ -344,8 +346,7 @@ class TextIndex:
         if not word.isascii():
             return members
         if self._words is not None:
-            found = self.with_word(word)
-            return (m for m in members if m in found)
+            return self.with_word(word) & members
         index = self._groups.get(group)
         if index is None:
             index = {}
@@ -494,6 +495,19 @@ def _expand(value: str | None) -> Iterator[str]:
 
 
 _REDIS_PACKAGES = frozenset(word.decode() for word in _REDIS_WORDS)
+
+
+def _prefixes(ref: str) -> tuple[str, ...]:
+    """``a.b().c`` -> ``a``, ``a.b``, ``a.b.c``; none for a parameter or a local."""
+    if ref.startswith(("param:", "local:")):
+        return ()
+    segments = ref.removeprefix("ann:").split(".")
+    key = segments[0].removesuffix("()")
+    found = [key]
+    for segment in segments[1:]:
+        key = f"{key}.{segment.removesuffix('()')}"
+        found.append(key)
+    return tuple(found)
 
 
 def top_level_names(summary: ModuleSummary) -> set[str]:
@@ -684,6 +698,7 @@ class Demand:
         #: Dotted names that lead there (``app.deps.get_redis``), and the modules that have any.
         self._keys: set[str] = set()
         self._modules_leading: set[str] = set()
+        self._prefixes: dict[str, tuple[str, ...]] = {}
         #: Names that lead because leading code is registered on them (see ``_carriers``), and
         #: the modules that have new ones to look at again.
         self._forced: dict[int, set[str]] = {}
@@ -863,19 +878,18 @@ class Demand:
         leads when any name of that module does; one that goes on to a name of the module
         leads only through that name.
         """
-        if ref.startswith(("param:", "local:")):
+        prefixes = self._prefixes.get(ref)
+        if prefixes is None:
+            prefixes = self._prefixes[ref] = _prefixes(ref)
+        if not prefixes:
             return False
-        segments = ref.removeprefix("ann:").split(".")
-        key = segments[0].removesuffix("()")
-        if key in _REDIS_PACKAGES:
+        if prefixes[0] in _REDIS_PACKAGES:
             return True
-        last = len(segments) - 1
-        for position in range(len(segments)):
-            if position:
-                key = f"{key}.{segments[position].removesuffix('()')}"
-            if key in self._keys or (position == last and key in self._modules_leading):
+        keys = self._keys
+        for prefix in prefixes:
+            if prefix in keys:
                 return True
-        return False
+        return prefixes[-1] in self._modules_leading
 
     def may_reference(
         self, target: int, among: frozenset[int] | set[int] | None = None

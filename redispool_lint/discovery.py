@@ -234,6 +234,10 @@ def _walk(folder: Path, ignore: _Ignore, result: Discovery, relative: str) -> It
                 yield path
 
 
+#: Stands for a module's own name in the names worked out per folder (``ModuleNamer.names``).
+_STEM = "\0"
+
+
 class ModuleNamer:
     """Module names and kinds of the files of one project root (see ``module_names``).
 
@@ -246,6 +250,8 @@ class ModuleNamer:
         self._below = self.root.rstrip(os.sep) + os.sep
         self._has_init: dict[str, bool] = {}
         self._folders: dict[str, tuple[tuple[str, ...] | None, tuple[str, ...], bool]] = {}
+        self._templates: dict[str, tuple[str, tuple[str, ...]]] = {}
+        self._test_folders: dict[str, bool] = {}
 
     def _is_package_folder(self, folder: str) -> bool:
         found = self._has_init.get(folder)
@@ -277,6 +283,21 @@ class ModuleNamer:
         absolute = self._absolute(path)
         folder, base = os.path.split(absolute)
         stem = os.path.splitext(base)[0]
+        if stem == "__init__":
+            return self._names(folder, stem)
+        # Every module of a folder is named alike but for its own name: worked out once per
+        # folder with a placeholder, which no path can contain, in its place.
+        template = self._templates.get(folder)
+        if template is None:
+            canonical, aliases, _ = self._names(folder, _STEM)
+            template = self._templates[folder] = (canonical, tuple(aliases))
+        return (
+            template[0].replace(_STEM, stem),
+            [alias.replace(_STEM, stem) for alias in template[1]],
+            False,
+        )
+
+    def _names(self, folder: str, stem: str) -> tuple[str, list[str], bool]:
         folder_parts, package_chain, in_package = self._folder(folder)
         parts = [*folder_parts, stem] if folder_parts is not None else [stem]
         is_package = parts[-1] == "__init__"
@@ -320,15 +341,19 @@ class ModuleNamer:
     def is_test(self, path: Path) -> bool:
         """Tests, their fixtures and scripts: their apps are not the application's request
         path."""
-        name = os.path.basename(path)
+        folder, name = os.path.split(self._absolute(path))
         if name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py":
             return True
-        relative = self._relative(self._absolute(path))
-        if relative is not None:
-            folders = os.path.dirname(relative).split(os.sep)
-        else:
-            folders = list(Path(path).parts[:-1])
-        return any(part in NOT_APPLICATION_FOLDERS for part in folders)
+        found = self._test_folders.get(folder)
+        if found is None:
+            relative = self._relative(folder)
+            if relative is not None:
+                folders = relative.split(os.sep)
+            else:
+                folders = list(Path(path).parts[:-1])
+            found = any(part in NOT_APPLICATION_FOLDERS for part in folders)
+            self._test_folders[folder] = found
+        return found
 
 
 def module_names(root: Path, path: Path) -> tuple[str, list[str], bool]:
