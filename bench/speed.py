@@ -275,7 +275,8 @@ def main() -> None:
         f"{subprocess.run([*RUFF, '--version'], capture_output=True, text=True).stdout.strip()}; "
         f"load average at start {load[0]:.1f}. {args.runs} interleaved runs per tool; medians.",
         f"Command: `python bench/speed.py --runs {args.runs}{' --quick' if args.quick else ''}"
-        f" --trees {args.trees}`.",
+        f" --trees {args.trees}`. Earlier figures, and what changed them: "
+        "[history.md](history.md).",
         "",
     ]
     trees = set(args.trees.split(","))
