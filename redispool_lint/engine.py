@@ -455,6 +455,79 @@ def _needed(
             return needed, candidates
 
 
+def _only_named_files_cannot_hold_findings(
+    project: _Project, demand: Demand, files: list[ProjectFile]
+) -> bool:
+    """Are the reported files all named on the command line, and is there no place in them
+    where a rule could report?
+
+    Every finding is reported at a call that resolves to a Redis constructor, a call of a close
+    method, a ``with`` item, or a call entered as a context manager (see the rules). A call can
+    resolve to a constructor only if it is written with a constructor's name, or through an
+    alias that ends at one: a Redis package, a parameter or local called as it is
+    (``factory()``), an attribute of ``self``/``cls``, or a project module's name bound by an
+    import or an assignment (not a ``def`` or a ``class``). A file with none of these cannot
+    hold a finding, whatever the rest of the project does.
+    """
+    reported = [index for index, file in enumerate(files) if file.reported]
+    if not reported or not all(files[index].explicit for index in reported):
+        return False
+    project.summarise(reported)
+    for index in reported:
+        summary = project.summary(index)
+        if summary is None:
+            continue  # unreadable or unparsable: reported as such, no rule runs on it
+        for function in summary.functions:
+            if function.withs:
+                return False
+            for call in function.calls:
+                if call.context is not None or _may_be_constructor_or_close(
+                    project, demand.namespace, call.callee
+                ):
+                    return False
+    return True
+
+
+def _may_be_constructor_or_close(
+    project: _Project, namespace: Namespace, callee: str, depth: int = 0
+) -> bool:
+    segments = [segment.removesuffix("()") for segment in callee.split(".")]
+    if segments[-1] in _CONSTRUCTOR_NAMES or segments[-1] in redis_api.CLOSE_METHODS:
+        return True
+    head = segments[0]
+    if head.startswith(("param:", "local:")):
+        return len(segments) == 1 or head in ("param:self", "param:cls")
+    if head in redis_api.PACKAGES:
+        return True
+    modules = list(namespace.referenced(callee))
+    if not modules:
+        return False  # another library's name: never a Redis constructor
+    module = modules[-1]
+    matched = next(
+        end
+        for end in range(len(segments), 0, -1)
+        if namespace.by_name.get(".".join(segments[:end])) == module
+    )
+    if matched == len(segments) or depth > 8:
+        return True  # a module called as it is, or a long chain: let the analysis decide
+    project.summarise([module])
+    summary = project.summary(module)
+    if summary is None:
+        return True
+    name = f"{summary.name}.{segments[matched]}"
+    rest = callee.split(".")[matched + 1 :]
+    # A name bound by an import or an assignment may stand for a constructor: follow it.
+    if name in summary.imports or name in summary.variables:
+        target = summary.imports.get(name) or summary.variables.get(name)
+        if target is None or target.startswith(("list:", "dep:")) or "|" in target:
+            return True  # opaque, or several values
+        return _may_be_constructor_or_close(
+            project, namespace, ".".join([target, *rest]), depth + 1
+        )
+    defined = {f.qualname for f in summary.functions} | {c.qualname for c in summary.classes}
+    return name not in defined
+
+
 def _follow(project: _Project, namespace: Namespace, ref: str) -> tuple[list[int], list[str], bool]:
     """One step of resolving ``ref``: the modules it passes through, where it leads next, and
     whether that could be decided (False while the module it leads into is not summarised)."""
@@ -570,6 +643,10 @@ def lint(
             needed = candidates = set(range(len(jobs))) - library
             project.summarise(needed)
             demand.reach(project.summarise, project.summary)
+        elif _only_named_files_cannot_hold_findings(project, demand, discovery.files):
+            # Pre-commit names the changed files: when none of them has a call or a ``with``
+            # where any rule could report, the question is answered without the rest.
+            needed, candidates = set(), set()
         else:
             needed, candidates = _needed(project, demand, knowledge.packages)
         reachable = demand.candidates

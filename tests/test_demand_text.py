@@ -235,3 +235,48 @@ def test_vendored_redis_client_source_is_knowledge_not_code(tmp_path: Path) -> N
     assert [(path, code) for path, _, code in demand] == [("app.py", "RPL002")]
     result = lint([tmp_path], Settings(), root=tmp_path, cwd=tmp_path)
     assert result.files_analysed == 1
+
+
+_ALIASED = {
+    "app/__init__.py": "",
+    "app/clients.py": "import redis.asyncio\n\nClient = redis.asyncio.Redis\nrouter_name = 'x'\n",
+    "app/helpers.py": "def shout(text):\n    return text.upper()\n",
+    "app/deps.py": (
+        "import redis.asyncio\n\n\nasync def get_redis():\n"
+        "    return redis.asyncio.from_url('redis://x')\n"
+    ),
+    "app/plain.py": (
+        "from fastapi import APIRouter, Depends\n\nfrom app.deps import get_redis\n"
+        "from app.helpers import shout\n\nrouter = APIRouter()\n\n\n@router.get('/p')\n"
+        "async def plain(client=Depends(get_redis)):\n    return shout(await client.get('k'))\n"
+    ),
+    "app/aliased.py": (
+        "from fastapi import APIRouter\n\nfrom app.clients import Client\n\n"
+        "router = APIRouter()\n\n\n@router.get('/a')\nasync def aliased():\n"
+        "    return await Client(host='x').get('k')\n"
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("named", "expected", "analysed_at_most"),
+    [
+        # Uses the Redis dependency, but has no constructor, close or `with` of its own: the
+        # rest of the project is not analysed (pre-commit on an unrelated change stays fast).
+        ("app/plain.py", [], 3),
+        # `Client` is an alias of a Redis class, bound in another module: analysed, found.
+        ("app/aliased.py", [("app/aliased.py", "RPL002")], 99),
+        # The dependency itself, named alone: found (its caller is in another file).
+        ("app/deps.py", [("app/deps.py", "RPL002")], 99),
+    ],
+)
+def test_named_files_that_cannot_hold_findings(
+    named: str, expected: list[tuple[str, str]], analysed_at_most: int, tmp_path: Path
+) -> None:
+    _write(tmp_path, _ALIASED)
+    paths = [tmp_path / named]
+    demand = lint(paths, Settings(), root=tmp_path, cwd=tmp_path)
+    full = lint(paths, Settings(), root=tmp_path, cwd=tmp_path, full=True)
+    keys = sorted((f.path, f.code) for f in demand.findings)
+    assert keys == sorted((f.path, f.code) for f in full.findings) == expected
+    assert demand.files_analysed <= analysed_at_most
