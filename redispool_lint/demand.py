@@ -731,9 +731,16 @@ class Demand:
         for index in self.redis_reachable:
             summary = summary_of(index)
             if summary is not None:
-                stored |= state_names(all_refs(summary))
                 for function in summary.functions:
-                    stored.update(key for key, _ in function.yielded_state)
+                    for assign in function.assigns:
+                        names = state_names([assign.target])
+                        if names and self._value_leads(assign.value, function):
+                            stored |= names
+                    stored.update(
+                        key
+                        for key, value in function.yielded_state
+                        if self._value_leads(value, function)
+                    )
         if stored:
             shared = [
                 index
@@ -747,6 +754,25 @@ class Demand:
             self._close(shared, summarise, summary_of, whole=True)
         #: Reported files whose findings the rules compute (policy shared by both modes).
         self.candidates = frozenset(i for i in candidates if self.reported[i])
+
+    def _value_leads(self, value: str | None, function: FunctionSummary) -> bool:
+        """May a value stored by ``function`` be a Redis object (or lead to one)? Unknown
+        values and parameters of unknown type may."""
+        if value is None:
+            return True
+        for ref in _expand(value):
+            head = ref.split(".", 1)[0]
+            if head.startswith(("local:", "param:")):
+                held = function.local_types.get(head)
+                if held is None:
+                    if head.startswith("param:"):
+                        return True
+                    continue
+                if any(self._leads(made) for made in _expand(held)):
+                    return True
+            elif self._leads(ref):
+                return True
+        return False
 
     def extend(
         self,

@@ -280,3 +280,37 @@ def test_named_files_that_cannot_hold_findings(
     keys = sorted((f.path, f.code) for f in demand.findings)
     assert keys == sorted((f.path, f.code) for f in full.findings) == expected
     assert demand.files_analysed <= analysed_at_most
+
+
+def test_shared_state_files_are_those_of_redis_objects(tmp_path: Path) -> None:
+    """Files that use app state are read when Redis code stores a Redis object under that
+    name (a handler closing it per request is a finding), not when it stores a plain value."""
+    files = {
+        "app/__init__.py": "",
+        "app/main.py": (
+            "from contextlib import asynccontextmanager\n\nimport redis.asyncio as redis\n"
+            "from fastapi import FastAPI, Request\n\nfrom app import routes\n\n\n"
+            "@asynccontextmanager\nasync def lifespan(app):\n"
+            "    client = redis.Redis.from_url('redis://x')\n    app.state.redis = client\n"
+            "    yield\n    await client.aclose()\n\n\napp = FastAPI(lifespan=lifespan)\n"
+            "app.include_router(routes.router)\n\n\n@app.get('/tagged')\n"
+            "async def tagged(request: Request, tag: str):\n    request.state.tag = tag\n"
+            "    return await request.app.state.redis.get(tag)\n"
+        ),
+        "app/routes.py": (
+            "from fastapi import APIRouter, Request\n\nrouter = APIRouter()\n\n\n"
+            "@router.get('/bye')\nasync def bye(request: Request):\n"
+            "    await request.app.state.redis.aclose()\n"
+        ),
+    }
+    for index in range(30):
+        files[f"app/other{index}.py"] = (
+            f"def note{index}(request):\n    request.state.tag = 'x'\n"
+            "    return request.state.tag\n"
+        )
+    _write(tmp_path, files)
+    demand = _codes(tmp_path, full=False)
+    assert demand == _codes(tmp_path, full=True)
+    assert [(path, code) for path, _, code in demand] == [("app/routes.py", "RPL005")]
+    result = lint([tmp_path], Settings(), root=tmp_path, cwd=tmp_path)
+    assert result.files_analysed <= 5
