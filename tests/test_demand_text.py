@@ -68,6 +68,16 @@ def _codes(folder: Path, full: bool) -> list[tuple[str, int, str]]:
     return sorted((f.path, f.start.row, f.code) for f in result.findings)
 
 
+def _assert_found(folder: Path, expected: list[tuple[str, str]], analysed_at_most: int) -> None:
+    """The demand-driven findings equal the full analysis's, are ``expected`` (path, code), and
+    took at most ``analysed_at_most`` summaries."""
+    demand = _codes(folder, full=False)
+    assert demand == _codes(folder, full=True)
+    assert [(path, code) for path, _, code in demand] == expected
+    result = lint([folder], Settings(), root=folder, cwd=folder)
+    assert result.files_analysed <= analysed_at_most
+
+
 @pytest.mark.parametrize(
     ("files", "expected_path"),
     [
@@ -176,11 +186,7 @@ def test_users_of_a_library_s_other_names_are_not_read(tmp_path: Path) -> None:
         )
         files[f"caller{index}.py"] = f"from user{index} import make{index}\n\nmake{index}()\n"
     _write(tmp_path, files)
-    demand = _codes(tmp_path, full=False)
-    assert demand == _codes(tmp_path, full=True)
-    assert [(path, code) for path, _, code in demand] == [("lib/redis_cache.py", "RPL002")]
-    result = lint([tmp_path], Settings(), root=tmp_path, cwd=tmp_path)
-    assert result.files_analysed <= 5
+    _assert_found(tmp_path, [("lib/redis_cache.py", "RPL002")], analysed_at_most=5)
 
 
 def test_the_app_that_includes_a_router_is_found_for_the_fix(tmp_path: Path) -> None:
@@ -230,11 +236,7 @@ def test_vendored_redis_client_source_is_knowledge_not_code(tmp_path: Path) -> N
         ),
     }
     _write(tmp_path, files)
-    demand = _codes(tmp_path, full=False)
-    assert demand == _codes(tmp_path, full=True)
-    assert [(path, code) for path, _, code in demand] == [("app.py", "RPL002")]
-    result = lint([tmp_path], Settings(), root=tmp_path, cwd=tmp_path)
-    assert result.files_analysed == 1
+    _assert_found(tmp_path, [("app.py", "RPL002")], analysed_at_most=1)
 
 
 _ALIASED = {
@@ -309,8 +311,4 @@ def test_shared_state_files_are_those_of_redis_objects(tmp_path: Path) -> None:
             "    return request.state.tag\n"
         )
     _write(tmp_path, files)
-    demand = _codes(tmp_path, full=False)
-    assert demand == _codes(tmp_path, full=True)
-    assert [(path, code) for path, _, code in demand] == [("app/routes.py", "RPL005")]
-    result = lint([tmp_path], Settings(), root=tmp_path, cwd=tmp_path)
-    assert result.files_analysed <= 5
+    _assert_found(tmp_path, [("app/routes.py", "RPL005")], analysed_at_most=5)
