@@ -31,7 +31,7 @@ from .source import ParseFailure
 
 CACHE_DIR = ".redispool_lint_cache"
 _GITIGNORE = "# Created by redispool-lint: nothing here belongs in version control.\n*\n"
-#: The words and imports of every file of the project (see ``demand.TextIndex``): a warm run
+#: The words and imports of every file of the project (see ``text.TextIndex``): a warm run
 #: re-reads the words of the files that changed only.
 _TEXT_INDEX = "text-index.marshal"
 _TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# This is a cache of redispool-lint.\n"

@@ -1,192 +1,37 @@
 """Which files the analysis needs: decided from text first, then from module summaries.
 
-Most files of a repository cannot matter to a Redis linter. This module decides, without parsing,
-which files *can* hold a finding (``candidates``) and, from there, which other files the project
-model needs to answer the rules' questions about them exactly as the full analysis would:
+Most files of a repository cannot matter to a Redis linter. From the text tests of ``text``
+and the summaries of the few files it parses, this module decides which files *can* hold a
+finding (``candidates``) and which other files the project model needs to answer the rules'
+questions about them exactly as the full analysis would:
 
-* **Redis-reachable** files: a file that names a Redis-family package (``redis``, ``valkey``,
-  ``aioredis``) as a word, and every file that may import one of those, transitively. A name
-  can only resolve to a Redis constructor through such a chain of imports.
-* **Callers**: whether a function runs per request is decided by the modules that can reference
-  it (they call it, register it as a route, name it in ``Depends``). A module can only reference
-  another by writing its name (``from app import deps``; ``deps.get_redis``) or by a relative
-  import of one of its own ancestor packages, so "may reference" is a word test on the text,
-  and the callers are the closure of that test backwards.
-* **Resolution**: the modules whose names the needed modules' summaries refer to (imports,
-  re-exports, base classes), forwards, exactly, from the summaries.
-* **Shared state**: app state attributes (``app.state.NAME``) and module variables that the
-  needed summaries use: every file that mentions ``NAME`` may store or close them.
+* **Redis files**: files whose text imports a Redis-family package (``redis``, ``valkey``,
+  ``aioredis``); the source of those packages themselves is knowledge, not project code.
+* **Callers, by name** (``Demand.reach``): upwards from the Redis files, a file is taken in when
+  an import in its text may reach a module already taken in and it writes one of that module's
+  names that *lead* to Redis (whose code uses a Redis package or another leading name); its
+  summary then says which of its own names lead on. What leading code is registered on (a
+  router, an app) leads too. App-state attributes under which Redis code stores a Redis object
+  bring in the files that use them.
+* **Resolution**: the modules the needed summaries refer to, forwards, from the summaries
+  (``engine._needed``), where they may lead to a caller, Redis or a web framework's API.
 
-Every test here errs on the side of including a file: a word in a comment or a string counts.
-``tests/test_demand_equivalence.py`` checks that the findings equal the full analysis's.
+Every test errs on the side of including a file. ``tests/test_demand_equivalence.py`` checks
+that the findings and the planned fixes equal the full analysis's.
 """
 
 from __future__ import annotations
 
-import array
-import bisect
-import hashlib
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from functools import cached_property
-from typing import Any
 
+from . import redis_api
 from .project.summary import FunctionSummary, ModuleSummary
+from .text import FileFacts, TextIndex
 
-#: Word tests work on bytes: source encodings are ASCII-compatible (PEP 263), so an ASCII word
-#: is found in the raw file whatever its encoding.
-_WORD = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
-_REDIS_WORDS = (b"redis", b"valkey", b"aioredis")
-#: ``.state`` as an attribute, whitespace, line continuations and comments allowed around the dot.
-#: (The alternatives cannot match the same text two ways, so the scan stays linear.)
-_STATE_ATTRIBUTE = re.compile(rb"\.(?:[ \t\r\n\f\v\\]|#[^\n]*\n)*state\b")
-#: (No ``\b`` before ``from``: it makes the scan several times slower, and a word ending in
-#: ``from`` only makes the test include a file it need not.)
-_RELATIVE = re.compile(rb"from[\s\\]+\.")
-_RELATIVE_LEVEL = re.compile(rb"from[\s\\]+(\.+)")
-#: ``noqa: ... RPL001`` (lower-cased): a directive that names one of our codes.
-_NOQA_RPL = re.compile(rb"noqa:[^\n]*rpl[0-9]")
 #: A ``.state.NAME`` segment of a dotted reference.
 _STATE_NAME = re.compile(r"\.state\.(\w+)")
-
-
-def has_word(data: bytes, word: bytes) -> bool:
-    """True when ``word`` occurs in ``data`` not as part of a longer identifier."""
-    start = data.find(word)
-    size = len(word)
-    while start != -1:
-        before = data[start - 1 : start] if start else b""
-        after = data[start + size : start + size + 1]
-        if not _is_word_byte(before) and not _is_word_byte(after):
-            return True
-        start = data.find(word, start + 1)
-    return False
-
-
-def _is_word_byte(byte: bytes) -> bool:
-    # A non-ASCII byte may be part of an identifier: treat it as a word character, so that a
-    # word next to it does not count (a miss here is harmless: only ASCII names are searched,
-    # and an identifier that merely contains one is not that name).
-    return bool(byte) and (byte.isalnum() or byte == b"_" or byte[0] >= 0x80)
-
-
-#: ``import redis``, ``import os, redis.asyncio as r``, ``from redis import ...`` (whitespace and
-#: backslash continuations allowed): the only ways a module binds a name to the package itself;
-#: everything else reaches it through a module that does this (a re-export).
-_IMPORTS = {
-    word: re.compile(
-        rb"\b(?:import[\s\\]+(?:[\w.]+(?:[\s\\]+as[\s\\]+\w+)?[\s\\]*,[\s\\]*)*"
-        rb"|from[\s\\]+)" + word + rb"\b"
-    )
-    for word in _REDIS_WORDS
-}
-
-
-def mentions_redis(data: bytes) -> bool:
-    """The sound text test: does the file import a Redis-family package?"""
-    # One scan for ``redis`` covers ``aioredis`` too: most files have neither, and a scan of
-    # the whole text is what this costs.
-    if b"redis" in data and (_IMPORTS[b"redis"].search(data) or _IMPORTS[b"aioredis"].search(data)):
-        return True
-    return b"valkey" in data and _IMPORTS[b"valkey"].search(data) is not None
-
-
-#: Space inside a statement: a newline only after a backslash.
-_SPACE = rb"(?:[ \t\f]|\\\r?\n)"
-#: ``from NAME`` (an absolute import's package).
-_FROM_PACKAGE = re.compile(rb"from" + _SPACE + rb"+([A-Za-z_][A-Za-z0-9_]*)")
-#: ``import A.B as C, D`` with the rest of its logical line (backslash continuations included).
-_IMPORT_NAMES = re.compile(rb"import" + _SPACE + rb"+((?:[^\n;#\\]|\\\r?\n)*)")
-_IMPORTED_NAME = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
-
-
-def _starts_statement(data: bytes, start: int) -> bool:
-    """Does a keyword at ``start`` begin a statement: at a line's start (after indentation),
-    or after ``;`` or the ``:`` of a one-line block (``try: import x``)? Prose that says "taken
-    from the cache" in a comment or a docstring is then not an import of ``the``."""
-    line = data.rfind(b"\n", 0, start) + 1
-    before = data[line:start].rstrip(b" \t\f")
-    return not before or before[-1:] in (b";", b":")
-
-
-def imported_roots(data: bytes) -> set[bytes]:
-    """The top-level names a file may import absolutely: a superset, read from the text (an
-    import-like line of a docstring counts too)."""
-    # (Two literal-led patterns and a look back, not one pattern anchored at statement starts:
-    # regular expressions that start with a literal are an order of magnitude faster here.)
-    roots: set[bytes] = set()
-    if b"from" in data:
-        for match in _FROM_PACKAGE.finditer(data):
-            if _starts_statement(data, match.start()):
-                roots.add(match.group(1))
-    if b"import" in data:
-        for match in _IMPORT_NAMES.finditer(data):
-            if _starts_statement(data, match.start()):
-                for item in match.group(1).split(b","):
-                    first = _IMPORTED_NAME.search(item)
-                    if first is not None:
-                        roots.add(first.group())
-    return roots
-
-
-def mentions_state_attribute(data: bytes) -> bool:
-    return b"state" in data and _STATE_ATTRIBUTE.search(data) is not None
-
-
-class FileFacts:
-    """What the text of one file says, before any parsing.
-
-    Each fact costs a scan of the text, and most runs need only the first (no file imports
-    Redis: nothing else is asked), so each is computed when first asked for.
-    """
-
-    def __init__(self, data: bytes) -> None:
-        self._data = data
-        self.redis = mentions_redis(data)
-
-    @cached_property
-    def state(self) -> bool:
-        return mentions_state_attribute(self._data)
-
-    @cached_property
-    def global_(self) -> bool:
-        """``global`` statements: a per-request function may store a local in a module
-        variable."""
-        return b"global" in self._data and has_word(self._data, b"global")
-
-    @cached_property
-    def relative_import(self) -> bool:
-        """``from .``: a relative import."""
-        return b"from" in self._data and _RELATIVE.search(self._data) is not None
-
-    @cached_property
-    def relative_level(self) -> int:
-        """The most dots of the file's relative imports (``from ..x`` is 2)."""
-        levels = _RELATIVE_LEVEL.findall(self._data) if self.relative_import else []
-        return max((len(dots) for dots in levels), default=0)
-
-    @cached_property
-    def yields(self) -> bool:
-        """``yield``: lifespan state (``yield {"redis": client}``)."""
-        return b"yield" in self._data
-
-    @property
-    def noqa(self) -> bool:
-        """A suppression comment (any case): it may silence a finding."""
-        return self._suppressions[0]
-
-    @property
-    def noqa_rpl(self) -> bool:
-        """A suppression comment that may name an ``RPL`` code: it may be reported as unused
-        (RPL100)."""
-        return self._suppressions[1]
-
-    @cached_property
-    def _suppressions(self) -> tuple[bool, bool]:
-        lower = self._data.lower()  # (not kept: it would double the memory held per file)
-        noqa = b"noqa" in lower
-        return noqa, noqa and _NOQA_RPL.search(lower) is not None
 
 
 @dataclass(frozen=True)
@@ -205,240 +50,6 @@ class ModuleInfo:
     @property
     def root(self) -> str:
         return self.name.split(".", 1)[0]
-
-
-class _Postings:
-    """Which files have which words, from each file's words; patched file by file."""
-
-    def __init__(self, per_file: list[tuple[bytes, ...] | bytes], index: dict[bytes, Any]) -> None:
-        #: Each file's words: a tuple, or as saved (joined by NUL bytes).
-        self.per_file = per_file
-        #: Word -> the files that have it, ascending: a list, or as saved (packed integers).
-        self.index = index
-
-    @classmethod
-    def build(cls, per_file: list[tuple[bytes, ...]]) -> _Postings:
-        index: dict[bytes, Any] = {}
-        for member, words in enumerate(per_file):
-            for word in words:
-                bucket = index.get(word)
-                if bucket is None:
-                    index[word] = [member]
-                else:
-                    bucket.append(member)
-        return cls(list(per_file), index)
-
-    def files(self, word: bytes) -> Sequence[int]:
-        found = self.index.get(word, ())
-        return _unpack(found) if isinstance(found, bytes) else found
-
-    def words(self, member: int) -> tuple[bytes, ...]:
-        words = self.per_file[member]
-        if isinstance(words, bytes):
-            return tuple(words.split(b"\0")) if words else ()
-        return words
-
-    def replace(self, member: int, words: tuple[bytes, ...]) -> None:
-        for word in self.words(member):
-            bucket = list(self.files(word))
-            bucket.remove(member)
-            if bucket:
-                self.index[word] = bucket
-            else:
-                del self.index[word]
-        for word in words:
-            bucket = list(self.files(word))
-            bisect.insort(bucket, member)
-            self.index[word] = bucket
-        self.per_file[member] = words
-
-    def saved(self) -> tuple[tuple[bytes, ...], dict[bytes, bytes]]:
-        # Packed: a few large byte strings load an order of magnitude faster than hundreds of
-        # thousands of small integers and tuples.
-        per_file = tuple(w if isinstance(w, bytes) else b"\0".join(w) for w in self.per_file)
-        index = {
-            word: files if isinstance(files, bytes) else array.array("I", files).tobytes()
-            for word, files in self.index.items()
-        }
-        return per_file, index
-
-
-def _unpack(packed: bytes) -> Sequence[int]:
-    found = array.array("I")
-    found.frombytes(packed)
-    return found
-
-
-def _words_of(data: bytes | None) -> tuple[bytes, ...]:
-    return tuple(set(_WORD.findall(data))) if data is not None else ()
-
-
-def _roots_of(data: bytes | None) -> tuple[bytes, ...]:
-    return tuple(imported_roots(data)) if data is not None and b"import" in data else ()
-
-
-#: Bumped whenever what ``TextIndex.export`` writes changes meaning.
-_SAVED_FORMAT = 1
-
-
-class TextIndex:
-    """Which files have which words, and which may import which top-level names: inverted
-    indexes over every file, built on first use (only a project that imports a Redis package
-    at all pays for them) or restored from the cache and patched where files changed."""
-
-    def __init__(self, datas: list[bytes | None]) -> None:
-        self.datas = datas
-        self._with_word: dict[str, frozenset[int]] = {}
-        self._tokens: dict[int, frozenset[bytes]] = {}
-        self._groups: dict[str, dict[bytes, list[int]]] = {}
-        self._roots_of: dict[int, frozenset[str]] = {}
-        self._words: _Postings | None = None
-        self._roots: _Postings | None = None
-        self._importers: dict[str, frozenset[int]] = {}
-        #: Did this run build or patch the indexes (so that they are worth saving)?
-        self.changed = False
-
-    def _word_postings(self) -> _Postings:
-        if self._words is None:
-            self._words = _Postings.build([_words_of(data) for data in self.datas])
-            self.changed = True
-        return self._words
-
-    def _root_postings(self) -> _Postings:
-        if self._roots is None:
-            self._roots = _Postings.build([_roots_of(data) for data in self.datas])
-            self.changed = True
-        return self._roots
-
-    def mentions(self, index: int, word: str) -> bool:
-        """Does file ``index`` have ``word`` as a word (or may it: a non-ASCII word)?
-
-        From the word index when there is one (restored from the cache, or built because a
-        question needed every file), else from the file's own words, read on first use: the
-        walk of callers reads the words of the few files that import the modules it visits,
-        not of the whole project.
-        """
-        if not word.isascii():
-            return True
-        if self._words is not None:
-            return index in self.with_word(word)
-        return word.encode() in self._file_words(index)
-
-    def _file_words(self, index: int) -> frozenset[bytes]:
-        tokens = self._tokens.get(index)
-        if tokens is None:
-            tokens = self._tokens[index] = frozenset(_words_of(self.datas[index]))
-        return tokens
-
-    def words_in(self, index: int) -> Iterable[str]:
-        """The (ASCII) words of file ``index``."""
-        words = self._words.words(index) if self._words is not None else self._file_words(index)
-        return (word.decode("ascii") for word in words)
-
-    def with_word_among(
-        self, group: str, members: frozenset[int] | set[int], word: str
-    ) -> Iterable[int]:
-        """The files of a group (``members``, named ``group`` for reuse) that have ``word``.
-
-        An inverted index over the group alone, built on first use: the walk of callers asks
-        this of the files that import one top-level package, again and again.
-        """
-        if not word.isascii():
-            return members
-        if self._words is not None:
-            return self.with_word(word) & members
-        index = self._groups.get(group)
-        if index is None:
-            index = {}
-            for member in members:
-                for token in self._file_words(member):
-                    bucket = index.get(token)
-                    if bucket is None:
-                        index[token] = [member]
-                    else:
-                        bucket.append(member)
-            self._groups[group] = index
-        return index.get(word.encode(), ())
-
-    def with_word(self, word: str) -> frozenset[int]:
-        found = self._with_word.get(word)
-        if found is None:
-            found = frozenset(self.files_with(word))
-            self._with_word[word] = found
-        return found
-
-    def roots_of(self, index: int) -> frozenset[str]:
-        """The top-level names file ``index`` may import absolutely."""
-        found = self._roots_of.get(index)
-        if found is None:
-            postings = self._root_postings()
-            found = frozenset(root.decode("ascii") for root in postings.words(index))
-            self._roots_of[index] = found
-        return found
-
-    def files_with(self, word: str) -> Sequence[int]:
-        """Every file whose text has ``word`` as a word (or may: a non-ASCII word)."""
-        if not word.isascii():
-            return range(len(self.datas))
-        return self._word_postings().files(word.encode())
-
-    def files_importing(self, root: str) -> frozenset[int]:
-        """Every file whose text may hold an absolute import of the top-level name ``root``."""
-        if not root.isascii():
-            return frozenset(range(len(self.datas)))
-        found = self._importers.get(root)
-        if found is None:
-            found = frozenset(self._root_postings().files(root.encode()))
-            self._importers[root] = found
-        return found
-
-    # ----- saving and restoring (the cache) -------------------------------------------------
-
-    def export(self, keys: list[str]) -> tuple[Any, ...]:
-        """The indexes, for ``restore`` in a later run (``keys`` name the files, in order)."""
-        words, roots = self._word_postings().saved(), self._root_postings().saved()
-        return (
-            _SAVED_FORMAT,
-            tuple(keys),
-            b"".join(_digest(data) for data in self.datas),
-            *words,
-            *roots,
-        )
-
-    def restore(self, saved: object, keys: list[str]) -> bool:
-        """Take indexes saved by an earlier run over the same files, re-reading the words of
-        the files whose content changed since. False (nothing taken) when the saved indexes
-        are of other files or another format, or when most files changed."""
-        if not (isinstance(saved, tuple) and len(saved) == 7 and saved[0] == _SAVED_FORMAT):
-            return False
-        _, saved_keys, digests, word_files, word_index, root_files, root_index = saved
-        if saved_keys != tuple(keys) or len(digests) != _DIGEST_SIZE * len(keys):
-            return False
-        changed = [
-            member
-            for member, data in enumerate(self.datas)
-            if _digest(data) != digests[member * _DIGEST_SIZE : (member + 1) * _DIGEST_SIZE]
-        ]
-        if len(changed) > max(16, len(keys) // 4):
-            return False  # building afresh is as cheap as patching
-        words = _Postings(list(word_files), dict(word_index))
-        roots = _Postings(list(root_files), dict(root_index))
-        for member in changed:
-            words.replace(member, _words_of(self.datas[member]))
-            roots.replace(member, _roots_of(self.datas[member]))
-        self._words, self._roots = words, roots
-        self.changed = bool(changed)
-        return True
-
-
-_DIGEST_SIZE = 16
-
-
-def _digest(data: bytes | None) -> bytes:
-    # (An unreadable file has all-zero digest: it has no words.)
-    if data is None:
-        return bytes(_DIGEST_SIZE)
-    return hashlib.blake2b(data, digest_size=_DIGEST_SIZE).digest()
 
 
 class Namespace:
@@ -494,7 +105,7 @@ def _expand(value: str | None) -> Iterator[str]:
         yield value
 
 
-_REDIS_PACKAGES = frozenset(word.decode() for word in _REDIS_WORDS)
+_REDIS_PACKAGES = frozenset(redis_api.PACKAGES)
 
 
 def _prefixes(ref: str) -> tuple[str, ...]:

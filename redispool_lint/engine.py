@@ -17,7 +17,7 @@ import pathspec
 from . import noqa, redis_api
 from .cache import Cache, context_digest, summary_key
 from .config import Settings, selected_codes
-from .demand import Demand, FileFacts, ModuleInfo, Namespace, TextIndex, resolving_refs
+from .demand import Demand, ModuleInfo, Namespace, resolving_refs
 from .diagnostics import FileError, Finding, Position
 from .discovery import ModuleNamer, ProjectFile, discover
 from .frameworks import build_knowledge
@@ -38,6 +38,7 @@ from .source import (
     read_source,
     source_from_bytes,
 )
+from .text import FileFacts, TextIndex
 
 #: Standard library module names (3.10+ lists them; before, the few a web app is likely to
 #: shadow with a module of its own).

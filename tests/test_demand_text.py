@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from redispool_lint.config import Settings
-from redispool_lint.demand import imported_roots
 from redispool_lint.engine import lint
+from redispool_lint.text import imported_roots
 
 
 @pytest.mark.parametrize(
