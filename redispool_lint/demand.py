@@ -173,22 +173,6 @@ def refs_by_name(summary: ModuleSummary) -> dict[str, list[str]]:
     return groups
 
 
-def all_refs(summary: ModuleSummary) -> Iterator[str]:
-    """Every dotted reference a module summary holds (what its code may use)."""
-    yield from summary.imports.values()
-    for value in summary.variables.values():
-        yield from _expand(value)
-    for deps in summary.annotated_dependencies.values():
-        for dep in deps:
-            yield from _expand(dep)
-    for cls in summary.classes:
-        yield from cls.bases
-        for _, value in cls.attributes:
-            yield from _expand(value)
-    for function in summary.functions:
-        yield from _function_refs(function)
-
-
 def _function_refs(function: FunctionSummary) -> Iterator[str]:
     for decorator in function.decorators:
         yield decorator.callee
@@ -202,18 +186,24 @@ def _function_refs(function: FunctionSummary) -> Iterator[str]:
             yield from _expand(arg)
         for _, value in call.keywords:
             yield from _expand(value)
+    yield from _held_refs(function)
+    yield from function.returns
+
+
+def _held_refs(function: FunctionSummary) -> Iterator[str]:
+    """What a function's annotations, ``with`` items, locals, assignments and yielded state
+    refer to."""
     for annotation in function.annotations:
         yield from _expand(annotation)
     for site in function.withs:
         yield site.expr
-    for value in function.local_types.values():
-        yield from _expand(value)
+    for held in function.local_types.values():
+        yield from _expand(held)
     for assign in function.assigns:
         yield assign.target
         yield from _expand(assign.value)
     for _, value in function.yielded_state:
         yield from _expand(value)
-    yield from function.returns
 
 
 def resolving_refs(summary: ModuleSummary, constructor_names: frozenset[str]) -> Iterator[str]:
@@ -245,22 +235,12 @@ def resolving_refs(summary: ModuleSummary, constructor_names: frozenset[str]) ->
         for call in function.signature_calls:
             for arg in call.args:
                 yield from _expand(arg)
-        for annotation in function.annotations:
-            yield from _expand(annotation)
-        for site in function.withs:
-            yield site.expr
-        for value in function.local_types.values():
-            yield from _expand(value)
-        for assign in function.assigns:
-            yield assign.target
-            yield from _expand(assign.value)
-        for _, value in function.yielded_state:
-            yield from _expand(value)
+        yield from _held_refs(function)
 
 
-def state_names(refs: Iterable[str]) -> set[str]:
-    """App state attributes a module touches: ``request.app.state.redis.get`` -> ``redis``."""
-    return {match.group(1) for ref in refs for match in _STATE_NAME.finditer(ref)}
+def state_names(ref: str) -> set[str]:
+    """App state attributes a reference goes through: ``request.app.state.redis`` -> ``redis``."""
+    return {match.group(1) for match in _STATE_NAME.finditer(ref)}
 
 
 class Demand:
@@ -344,7 +324,7 @@ class Demand:
             if summary is not None:
                 for function in summary.functions:
                     for assign in function.assigns:
-                        names = state_names([assign.target])
+                        names = state_names(assign.target)
                         if names and self._value_leads(assign.value, function):
                             stored |= names
                     stored.update(

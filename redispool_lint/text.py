@@ -35,26 +35,6 @@ _RELATIVE_LEVEL = re.compile(rb"from[\s\\]+(\.+)")
 _NOQA_RPL = re.compile(rb"noqa:[^\n]*rpl[0-9]")
 
 
-def has_word(data: bytes, word: bytes) -> bool:
-    """True when ``word`` occurs in ``data`` not as part of a longer identifier."""
-    start = data.find(word)
-    size = len(word)
-    while start != -1:
-        before = data[start - 1 : start] if start else b""
-        after = data[start + size : start + size + 1]
-        if not _is_word_byte(before) and not _is_word_byte(after):
-            return True
-        start = data.find(word, start + 1)
-    return False
-
-
-def _is_word_byte(byte: bytes) -> bool:
-    # A non-ASCII byte may be part of an identifier: treat it as a word character, so that a
-    # word next to it does not count (a miss here is harmless: only ASCII names are searched,
-    # and an identifier that merely contains one is not that name).
-    return bool(byte) and (byte.isalnum() or byte == b"_" or byte[0] >= 0x80)
-
-
 #: ``import redis``, ``import os, redis.asyncio as r``, ``from redis import ...`` (whitespace and
 #: backslash continuations allowed): the only ways a module binds a name to the package itself;
 #: everything else reaches it through a module that does this (a re-export).
@@ -82,7 +62,6 @@ _SPACE = rb"(?:[ \t\f]|\\\r?\n)"
 _FROM_PACKAGE = re.compile(rb"from" + _SPACE + rb"+([A-Za-z_][A-Za-z0-9_]*)")
 #: ``import A.B as C, D`` with the rest of its logical line (backslash continuations included).
 _IMPORT_NAMES = re.compile(rb"import" + _SPACE + rb"+((?:[^\n;#\\]|\\\r?\n)*)")
-_IMPORTED_NAME = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def _starts_statement(data: bytes, start: int) -> bool:
@@ -108,7 +87,7 @@ def imported_roots(data: bytes) -> set[bytes]:
         for match in _IMPORT_NAMES.finditer(data):
             if _starts_statement(data, match.start()):
                 for item in match.group(1).split(b","):
-                    first = _IMPORTED_NAME.search(item)
+                    first = _WORD.search(item)
                     if first is not None:
                         roots.add(first.group())
     return roots
@@ -134,12 +113,6 @@ class FileFacts:
         return mentions_state_attribute(self._data)
 
     @cached_property
-    def global_(self) -> bool:
-        """``global`` statements: a per-request function may store a local in a module
-        variable."""
-        return b"global" in self._data and has_word(self._data, b"global")
-
-    @cached_property
     def relative_import(self) -> bool:
         """``from .``: a relative import."""
         return b"from" in self._data and _RELATIVE.search(self._data) is not None
@@ -149,11 +122,6 @@ class FileFacts:
         """The most dots of the file's relative imports (``from ..x`` is 2)."""
         levels = _RELATIVE_LEVEL.findall(self._data) if self.relative_import else []
         return max((len(dots) for dots in levels), default=0)
-
-    @cached_property
-    def yields(self) -> bool:
-        """``yield``: lifespan state (``yield {"redis": client}``)."""
-        return b"yield" in self._data
 
     @property
     def noqa(self) -> bool:
@@ -184,15 +152,7 @@ class _Postings:
 
     @classmethod
     def build(cls, per_file: list[tuple[bytes, ...]]) -> _Postings:
-        index: dict[bytes, Any] = {}
-        for member, words in enumerate(per_file):
-            for word in words:
-                bucket = index.get(word)
-                if bucket is None:
-                    index[word] = [member]
-                else:
-                    bucket.append(member)
-        return cls(list(per_file), index)
+        return cls(list(per_file), _invert(enumerate(per_file)))
 
     def files(self, word: bytes) -> Sequence[int]:
         found = self.index.get(word, ())
@@ -229,6 +189,19 @@ class _Postings:
         return per_file, index
 
 
+def _invert(files: Iterable[tuple[int, Iterable[bytes]]]) -> dict[bytes, Any]:
+    """Word -> the files that have it, in the order given."""
+    index: dict[bytes, Any] = {}
+    for member, words in files:
+        for word in words:
+            bucket = index.get(word)
+            if bucket is None:
+                index[word] = [member]
+            else:
+                bucket.append(member)
+    return index
+
+
 def _unpack(packed: bytes) -> Sequence[int]:
     found = array.array("I")
     found.frombytes(packed)
@@ -244,7 +217,7 @@ def _roots_of(data: bytes | None) -> tuple[bytes, ...]:
 
 
 #: Bumped whenever what ``TextIndex.export`` writes changes meaning.
-_SAVED_FORMAT = 1
+_SAVED_FORMAT = 2
 
 
 class TextIndex:
@@ -266,7 +239,9 @@ class TextIndex:
 
     def _word_postings(self) -> _Postings:
         if self._words is None:
-            self._words = _Postings.build([_words_of(data) for data in self.datas])
+            self._words = _Postings.build(
+                [tuple(self._file_words(index)) for index in range(len(self.datas))]
+            )
             self.changed = True
         return self._words
 
@@ -293,7 +268,9 @@ class TextIndex:
     def _file_words(self, index: int) -> frozenset[bytes]:
         tokens = self._tokens.get(index)
         if tokens is None:
-            tokens = self._tokens[index] = frozenset(_words_of(self.datas[index]))
+            data = self.datas[index]
+            tokens = frozenset(_WORD.findall(data)) if data is not None else frozenset()
+            self._tokens[index] = tokens
         return tokens
 
     def words_in(self, index: int) -> Iterable[str]:
@@ -315,14 +292,7 @@ class TextIndex:
             return self.with_word(word) & members
         index = self._groups.get(group)
         if index is None:
-            index = {}
-            for member in members:
-                for token in self._file_words(member):
-                    bucket = index.get(token)
-                    if bucket is None:
-                        index[token] = [member]
-                    else:
-                        bucket.append(member)
+            index = _invert((member, self._file_words(member)) for member in members)
             self._groups[group] = index
         return index.get(word.encode(), ())
 
@@ -361,8 +331,17 @@ class TextIndex:
     # ----- saving and restoring (the cache) -------------------------------------------------
 
     def export(self, keys: list[str]) -> tuple[Any, ...]:
-        """The indexes, for ``restore`` in a later run (``keys`` name the files, in order)."""
-        words, roots = self._word_postings().saved(), self._root_postings().saved()
+        """The indexes, for ``restore`` in a later run (``keys`` name the files, in order).
+
+        The word index is saved only when it was restored, or when this run read the words of
+        most files anyway: in a large tree where the walk of callers reads a few hundred files'
+        words (a virtualenv), reading them all to save an index would make every run slower
+        than running without a cache.
+        """
+        words: tuple[Any, Any] = (None, None)
+        if self._words is not None or 2 * len(self._tokens) >= len(self.datas):
+            words = self._word_postings().saved()
+        roots = self._root_postings().saved()
         return (
             _SAVED_FORMAT,
             tuple(keys),
@@ -387,12 +366,15 @@ class TextIndex:
         ]
         if len(changed) > max(16, len(keys) // 4):
             return False  # building afresh is as cheap as patching
-        words = _Postings(list(word_files), dict(word_index))
         roots = _Postings(list(root_files), dict(root_index))
         for member in changed:
-            words.replace(member, _words_of(self.datas[member]))
             roots.replace(member, _roots_of(self.datas[member]))
-        self._words, self._roots = words, roots
+        self._roots = roots
+        if word_files is not None:
+            words = _Postings(list(word_files), dict(word_index))
+            for member in changed:
+                words.replace(member, _words_of(self.datas[member]))
+            self._words = words
         self.changed = bool(changed)
         return True
 

@@ -194,3 +194,35 @@ def test_fixture_projects_warm_equal_cold(source: Path, tmp_path: Path) -> None:
     cold = _keys(_lint(folder, cache=False))
     _lint(folder)
     assert _keys(_lint(folder)) == cold
+
+
+def test_sparse_project_saves_no_word_index(tmp_path: Path) -> None:
+    """A large tree where the analysis reads a few files' words (a virtualenv) saves the import
+    index but not a word index of every file: building one would make each run slower than
+    running without a cache. A tree where most files' words are read saves it."""
+    import marshal
+
+    _project(tmp_path)
+    for index in range(60):
+        (tmp_path / "app" / f"unrelated{index}.py").write_text(
+            f"import json\n\nVALUE_{index} = json.dumps({index})\n", encoding="utf-8"
+        )
+    cold = _keys(_lint(tmp_path, cache=False))
+    _lint(tmp_path)
+    (index_file,) = (tmp_path / CACHE_DIR).glob("*/text-index.marshal")
+    saved = marshal.loads(index_file.read_bytes())
+    assert saved[3] is None and saved[5] is not None  # no words; imports
+    assert _keys(_lint(tmp_path)) == cold
+
+    dense = tmp_path / "dense"
+    dense.mkdir()
+    (dense / "pyproject.toml").write_text("[project]\nname = 'd'\n", encoding="utf-8")
+    (dense / "app").mkdir()
+    (dense / "app" / "__init__.py").write_text("", encoding="utf-8")
+    (dense / "app" / "helpers.py").write_text(HELPER, encoding="utf-8")
+    for index in range(10):  # every module imports the app package: all their words are read
+        (dense / "app" / f"routes{index}.py").write_text(ROUTE, encoding="utf-8")
+    _lint(dense)
+    (index_file,) = (dense / CACHE_DIR).glob("*/text-index.marshal")
+    assert marshal.loads(index_file.read_bytes())[3] is not None
+    assert _keys(_lint(dense)) == _keys(_lint(dense, cache=False))
