@@ -105,7 +105,7 @@ def test_files_added_and_removed(tmp_path: Path) -> None:
     assert _lint(tmp_path).findings == []
 
 
-def test_pre_commit_run_on_one_changed_file_uses_the_cache(tmp_path: Path) -> None:
+def test_pre_commit_run_on_one_changed_file_after_a_whole_run(tmp_path: Path) -> None:
     _project(tmp_path)
     whole = _keys(_lint(tmp_path))
     helpers = tmp_path / "app" / "helpers.py"
