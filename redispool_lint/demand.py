@@ -23,6 +23,7 @@ that the findings and the planned fixes equal the full analysis's.
 from __future__ import annotations
 
 import re
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
@@ -90,6 +91,15 @@ class Namespace:
             found = self.by_name.get(".".join(segments[:end]))
             if found is not None:
                 yield found
+
+
+#: How many modules' importers are found by scanning every file's bytes before the walk
+#: builds inverted indexes instead (a scan costs about a fifth of building them).
+_BYTE_SCANS = 4
+
+
+#: How many modules ``leads_to_framework`` reads before it answers "may" (see there).
+_FRAMEWORK_WALK_BUDGET = 16
 
 
 def _expand(value: str | None) -> Iterator[str]:
@@ -272,6 +282,9 @@ class Demand:
         self._shorts: dict[str, list[int]] | None = None
         self._relative_roots: dict[str, set[int]] = {}
         self._to_top: set[int] | None = None
+        #: Questions of ``may_reference`` still answered by scanning bytes (see
+        #: ``_writing_short_by_bytes``).
+        self._scans_left = _BYTE_SCANS
         self.redis_files = [
             i for i, f in enumerate(facts) if f is not None and f.redis and i not in library
         ]
@@ -533,9 +546,21 @@ class Demand:
         # top-level package; a relative one goes up to a package above both modules and writes
         # the segments from there down. So a file that lacks one of those words cannot reach
         # the module, however common its short name (``util``, ``base``) is.
-        canonical = info.name.split(".")
-        # Who may write such an import and the module's name: files that import one of the
-        # module's top-level names, and files with relative imports that can reach it.
+        candidates = (
+            self._writing_short_by_bytes(info)
+            if self._scans_left > 0 and info.short.isascii() and not self.text.has_word_index
+            else self._writing_short_by_index(info)
+        )
+        if among is not None:
+            candidates &= among
+        for index in sorted(candidates):
+            if index != target and self._writes_import(index, target):
+                yield index
+
+    def _writing_short_by_index(self, info: ModuleInfo) -> set[int]:
+        """Who may write an import of module ``info`` and its short name: files that import
+        one of the module's top-level names, and files with relative imports that can reach
+        it; from inverted indexes (see ``_writing_short_by_bytes``)."""
         text = self.text
         candidates: set[int] = set()
         for name in info.names:
@@ -543,16 +568,38 @@ class Demand:
             candidates.update(
                 text.with_word_among(f"imports {root}", text.files_importing(root), info.short)
             )
-        root = canonical[0]
+        root = info.root
         candidates.update(
             text.with_word_among(f"relative {root}", self._relative_in_root(root), info.short)
         )
         candidates.update(text.with_word_among("to top", self._relative_to_top(), info.short))
-        if among is not None:
-            candidates &= among
-        for index in sorted(candidates):
-            if index != target and self._writes_import(index, target):
-                yield index
+        return candidates
+
+    def _writing_short_by_bytes(self, info: ModuleInfo) -> set[int]:
+        """``_writing_short_by_index`` by one scan of every file's bytes for the short name.
+
+        The indexes cost a pass over every file's imports and words (a tenth of a second
+        for a virtualenv), paid back only when many modules are asked about: the first few
+        questions (all a project with few Redis files asks) are answered by scanning.
+        """
+        self._scans_left -= 1
+        roots = {name.split(".", 1)[0] for name in info.names}
+        found: set[int] = set()
+        for index in self.text.files_with_bytes(info.short):
+            fact = self.facts[index]
+            if fact is None:
+                found.add(index)  # unreadable: nothing is known of it
+            elif index in self.library:
+                continue
+            else:
+                imports = not roots.isdisjoint(self.text.roots_of(index)) or (
+                    fact.relative_import
+                    and (self.modules[index].root == info.root or self._climbs_to_top(index))
+                )
+                # (The word test last: splitting a file into words costs the most.)
+                if imports and self.text.mentions(index, info.short):
+                    found.add(index)
+        return found
 
     def _writes_import(self, index: int, target: int) -> bool:
         """Does file ``index`` write the words of an import of module ``target`` (knowing
@@ -560,7 +607,7 @@ class Demand:
         info = self.modules[target]
         for name in info.names:
             segments = name.split(".")
-            if index in self.text.files_importing(segments[0]) and all(
+            if segments[0] in self.text.roots_of(index) and all(
                 self.text.mentions(index, s) for s in segments[1:-1]
             ):
                 return True
@@ -622,13 +669,17 @@ class Demand:
                 if fact is None:
                     self._to_top.add(index)
                     continue
-                if not fact.relative_import:
-                    continue
-                info = self.modules[index]
-                depth = info.name.count(".") + (1 if info.is_package else 0)
-                if fact.relative_level - 1 >= depth:
+                if fact.relative_import and self._climbs_to_top(index):
                     self._to_top.add(index)
         return self._to_top
+
+    def _climbs_to_top(self, index: int) -> bool:
+        """May a relative import of file ``index`` (which has one) climb to the root?"""
+        fact = self.facts[index]
+        assert fact is not None
+        info = self.modules[index]
+        depth = info.name.count(".") + (1 if info.is_package else 0)
+        return fact.relative_level - 1 >= depth
 
     def leads_to_framework(self, target: int, packages: frozenset[str]) -> bool:
         """May module ``target`` reach a web framework's API through its imports?
@@ -636,24 +687,39 @@ class Demand:
         Forwards from the module, by the same text test as the callers' (``may_import``), to
         a file that imports a framework package; memoised (a walk that finds none proves it
         for every module it went through).
+
+        Breadth first, each module tested when found (reading a file's imports is cheaper than
+        splitting it into words to go on from it), in a fixed order: a framework a few imports
+        away is found after a few files, not after wandering through a large package.
         """
         known = self._framework_known.get(target)
         if known is not None:
             return known
+
+        def imports_framework(module: int) -> bool:
+            return bool(self._framework_known.get(module)) or not packages.isdisjoint(
+                self.text.roots_of(module)
+            )
+
         seen = {target}
-        todo = [target]
-        found = False
+        todo = deque([target])
+        found = imports_framework(target)
+        budget = _FRAMEWORK_WALK_BUDGET
         while todo and not found:
-            current = todo.pop()
-            if self._framework_known.get(current) or not packages.isdisjoint(
-                self.text.roots_of(current)
-            ):
-                found = True
-                break
-            for module in self.may_import(current):
-                if module not in seen and self._framework_known.get(module) is not False:
-                    seen.add(module)
-                    todo.append(module)
+            if budget == 0:
+                # Undecided: the caller parses the module and follows the name instead.
+                self._framework_known[target] = True
+                return True
+            budget -= 1
+            current = todo.popleft()
+            for module in sorted(set(self.may_import(current)) - seen):
+                if self._framework_known.get(module) is False:
+                    continue
+                if imports_framework(module):
+                    found = True
+                    break
+                seen.add(module)
+                todo.append(module)
         if found:
             self._framework_known[target] = True
         else:

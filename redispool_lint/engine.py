@@ -20,7 +20,7 @@ from .config import Settings, selected_codes
 from .demand import Demand, ModuleInfo, Namespace, resolving_refs
 from .diagnostics import FileError, Finding, Position
 from .discovery import ModuleNamer, ProjectFile, discover
-from .frameworks import build_knowledge
+from .frameworks import FRAMEWORK_PACKAGES, build_knowledge
 from .project.extract import extract
 from .project.model import ProjectModel
 from .project.objects import RedisObjects
@@ -364,6 +364,10 @@ class _Project:
         return None
 
 
+#: Packages whose own source, found in a project (a virtualenv, a vendored copy), is knowledge
+#: rather than project code: the Redis clients (``redis_api``) and the web frameworks.
+_LIBRARY_PACKAGES = frozenset(redis_api.PACKAGES) | FRAMEWORK_PACKAGES
+
 _CONSTRUCTOR_NAMES = frozenset(
     name.rsplit(".", 1)[-1] for name in redis_api.CONSTRUCTORS
 ) | frozenset(name.rsplit(".", 2)[-2] for name in redis_api.CONSTRUCTORS if name.count(".") > 1)
@@ -428,8 +432,8 @@ def _needed(
             modules, following, ready = _follow(project, namespace, ref)
             if modules and not (
                 modules[-1] in callers
-                or demand.leads_to_framework(modules[-1], frameworks)
                 or modules[-1] in demand.redis_reachable
+                or demand.leads_to_framework(modules[-1], frameworks)
             ):
                 followed.add(ref)
                 continue
@@ -633,7 +637,7 @@ def lint(
         library = frozenset(
             index
             for index, job in enumerate(jobs)
-            if job.module.split(".", 1)[0] in redis_api.PACKAGES
+            if job.module.split(".", 1)[0] in _LIBRARY_PACKAGES
         )
         text = TextIndex(project.datas)
         text_keys = [str(file.path) for file in discovery.files]

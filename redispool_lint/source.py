@@ -109,13 +109,16 @@ def read_bytes(path: Path) -> bytes:
             raise SourceError("is a directory, not a file")
         if not stat.S_ISREG(info.st_mode):
             raise SourceError("not a regular file (a FIFO, socket or device)")
+        # One byte more than the size: a short read is the end of a regular file, so the
+        # usual file needs one read, not two (a file that grew since is read to its end).
+        want = max(info.st_size + 1, 65536)
         chunks: list[bytes] = []
         while True:
-            chunk = os.read(fd, max(info.st_size + 1, 65536))
-            if not chunk:
-                break
+            chunk = os.read(fd, want)
             chunks.append(chunk)
-        return b"".join(chunks)
+            if len(chunk) < want:
+                break
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
     except OSError as error:
         raise SourceError(_os_message(error)) from None
     finally:

@@ -51,9 +51,33 @@ def mentions_redis(data: bytes) -> bool:
     """The sound text test: does the file import a Redis-family package?"""
     # One scan for ``redis`` covers ``aioredis`` too: most files have neither, and a scan of
     # the whole text is what this costs.
-    if b"redis" in data and (_IMPORTS[b"redis"].search(data) or _IMPORTS[b"aioredis"].search(data)):
+    if b"redis" in data and (
+        _imports_package(data, b"redis") or _imports_package(data, b"aioredis")
+    ):
         return True
-    return b"valkey" in data and _IMPORTS[b"valkey"].search(data) is not None
+    return b"valkey" in data and _imports_package(data, b"valkey")
+
+
+def _imports_package(data: bytes, package: bytes) -> bool:
+    """Does an import statement name ``package`` (``_IMPORTS``)?
+
+    Tried on the logical line of each occurrence of the name, not over the whole text: the
+    pattern does not start with a literal, so searching a whole file costs the regular
+    expression engine a try at every byte (in a virtualenv, the files that contain ``redis``
+    cost more that way than reading every file). An import statement is one logical line.
+    """
+    pattern = _IMPORTS[package]
+    at = data.find(package)
+    while at != -1:
+        start = data.rfind(b"\n", 0, at) + 1
+        # Backslash continuations join physical lines into the logical line.
+        while data.endswith((b"\\\n", b"\\\r\n"), 0, start):
+            start = data.rfind(b"\n", 0, start - 2) + 1
+        # (One byte past the name, for the pattern's closing ``\b``.)
+        if pattern.search(data, start, at + len(package) + 1):
+            return True
+        at = data.find(package, at + len(package))
+    return False
 
 
 #: Space inside a statement: a newline only after a backslash.
@@ -247,7 +271,12 @@ class TextIndex:
 
     def _root_postings(self) -> _Postings:
         if self._roots is None:
-            self._roots = _Postings.build([_roots_of(data) for data in self.datas])
+            self._roots = _Postings.build(
+                [
+                    tuple(root.encode() for root in self.roots_of(index))
+                    for index in range(len(self.datas))
+                ]
+            )
             self.changed = True
         return self._roots
 
@@ -307,8 +336,12 @@ class TextIndex:
         """The top-level names file ``index`` may import absolutely."""
         found = self._roots_of.get(index)
         if found is None:
-            postings = self._root_postings()
-            found = frozenset(root.decode("ascii") for root in postings.words(index))
+            roots = (
+                self._roots.words(index)
+                if self._roots is not None
+                else _roots_of(self.datas[index])
+            )
+            found = frozenset(root.decode("ascii") for root in roots)
             self._roots_of[index] = found
         return found
 
@@ -317,6 +350,17 @@ class TextIndex:
         if not word.isascii():
             return range(len(self.datas))
         return self._word_postings().files(word.encode())
+
+    @property
+    def has_word_index(self) -> bool:
+        """Is there a word index of every file (restored from the cache, or built)?"""
+        return self._words is not None
+
+    def files_with_bytes(self, word: str) -> list[int]:
+        """The files whose bytes contain ``word`` (ASCII) anywhere, and the unreadable ones
+        (nothing is known of them): one scan of every file, no index."""
+        encoded = word.encode("ascii")
+        return [index for index, data in enumerate(self.datas) if data is None or encoded in data]
 
     def files_importing(self, root: str) -> frozenset[int]:
         """Every file whose text may hold an absolute import of the top-level name ``root``."""
@@ -341,7 +385,9 @@ class TextIndex:
         words: tuple[Any, Any] = (None, None)
         if self._words is not None or 2 * len(self._tokens) >= len(self.datas):
             words = self._word_postings().saved()
-        roots = self._root_postings().saved()
+        roots: tuple[Any, Any] = (None, None)
+        if self._roots is not None or 2 * len(self._roots_of) >= len(self.datas):
+            roots = self._root_postings().saved()
         return (
             _SAVED_FORMAT,
             tuple(keys),
@@ -366,10 +412,11 @@ class TextIndex:
         ]
         if len(changed) > max(16, len(keys) // 4):
             return False  # building afresh is as cheap as patching
-        roots = _Postings(list(root_files), dict(root_index))
-        for member in changed:
-            roots.replace(member, _roots_of(self.datas[member]))
-        self._roots = roots
+        if root_files is not None:
+            roots = _Postings(list(root_files), dict(root_index))
+            for member in changed:
+                roots.replace(member, _roots_of(self.datas[member]))
+            self._roots = roots
         if word_files is not None:
             words = _Postings(list(word_files), dict(word_index))
             for member in changed:

@@ -57,6 +57,16 @@ def _project(folder: Path, route: str = ROUTE) -> None:
     (app / "routes.py").write_text(route, encoding="utf-8")
     for index in range(20):  # files the text index must carry from run to run
         (app / f"plain{index}.py").write_text(f"VALUE = {index}\n", encoding="utf-8")
+    # A chain of callers of the helper: the walk asks who imports each, more questions than it
+    # answers by scanning bytes, so it builds the text indexes (which the cache then carries).
+    previous = ("app.helpers", "make")
+    for index in range(6):
+        (app / f"layer{index}.py").write_text(
+            f"from {previous[0]} import {previous[1]}\n\n\n"
+            f"def call{index}(request):\n    return {previous[1]}(request)\n",
+            encoding="utf-8",
+        )
+        previous = (f"app.layer{index}", f"call{index}")
 
 
 def _lint(folder: Path, cache: bool = True, paths: list[Path] | None = None) -> LintResult:

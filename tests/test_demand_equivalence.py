@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from redispool_lint import demand
 from redispool_lint.config import Settings, find_config, load_config
 from redispool_lint.diagnostics import Finding
 from redispool_lint.engine import LintResult, lint
@@ -51,15 +52,29 @@ def assert_same(folder: Path, paths: list[Path] | None = None, **overrides: obje
     return _keys(full.findings)
 
 
+@pytest.fixture(params=["byte-scans", "indexes"])
+def walk(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Both ways the walk answers its text questions must give the full analysis's results:
+    scanning bytes for every question (and walking imports to the end to decide if a module
+    leads to a framework), or inverted indexes from the first (and never walking: "it may")."""
+    if request.param == "byte-scans":
+        monkeypatch.setattr(demand, "_BYTE_SCANS", 10**9)
+        monkeypatch.setattr(demand, "_FRAMEWORK_WALK_BUDGET", 10**9)
+    else:
+        monkeypatch.setattr(demand, "_BYTE_SCANS", 0)
+        monkeypatch.setattr(demand, "_FRAMEWORK_WALK_BUDGET", 0)
+    return str(request.param)
+
+
 @pytest.mark.parametrize("folder", PROJECTS, ids=lambda p: p.name)
-def test_fixture_projects(folder: Path) -> None:
+def test_fixture_projects(folder: Path, walk: str) -> None:
     assert_same(folder)
     # The opt-in rule too: it asks a project-wide question (is there a web app?).
     assert_same(folder, extend_select=["RPL009"])
 
 
 @pytest.mark.parametrize("folder", PROJECTS, ids=lambda p: p.name)
-def test_fixture_projects_one_file_at_a_time(folder: Path) -> None:
+def test_fixture_projects_one_file_at_a_time(folder: Path, walk: str) -> None:
     """pre-commit passes the changed files only; the rest of the project still decides."""
     for path in sorted(folder.rglob("*.py")):
         assert_same(folder, [path])
@@ -281,7 +296,7 @@ def _flatten(folder: Path) -> None:
 
 
 @pytest.mark.parametrize("seed", range(60))
-def test_generated_projects(seed: int, tmp_path: Path) -> None:
+def test_generated_projects(seed: int, tmp_path: Path, walk: str) -> None:
     _generated_project(tmp_path, seed)
     if seed % 2:
         _flatten(tmp_path)

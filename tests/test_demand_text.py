@@ -13,7 +13,7 @@ import pytest
 
 from redispool_lint.config import Settings
 from redispool_lint.engine import lint
-from redispool_lint.text import imported_roots
+from redispool_lint.text import imported_roots, mentions_redis
 
 
 @pytest.mark.parametrize(
@@ -37,6 +37,33 @@ from redispool_lint.text import imported_roots
 )
 def test_imported_roots(source: str, roots: set[str]) -> None:
     assert imported_roots(source.encode()) == {r.encode() for r in roots}
+
+
+@pytest.mark.parametrize(
+    ("source", "imports"),
+    [
+        ("import redis\n", True),
+        ("import redis.asyncio as r\n", True),
+        ("from redis.asyncio import Redis\n", True),
+        ("import os, sys as s, redis\n", True),
+        ("import aioredis\n", True),
+        ("from valkey import Valkey\n", True),
+        ("x = 1; import redis\n", True),
+        # An import continued over lines by backslashes, also with CRLF line ends.
+        ("import os, \\\n    redis\n", True),
+        ("from \\\n  redis import Redis\n", True),
+        ("import os, \\\r\n    redis\r\n", True),
+        # The name comes many times before the import: every occurrence is tried.
+        ("# redis redis redis\nREDIS_URL = 'redis://'\nimport redis\n", True),
+        ("# uses redis\nREDIS = 'redis://localhost'\n", False),
+        ("import redisearch\n", False),
+        ("from app.redis import cache\n", False),
+        ("import os\nredis = None\n", False),
+        ("", False),
+    ],
+)
+def test_mentions_redis(source: str, imports: bool) -> None:
+    assert mentions_redis(source.encode()) is imports
 
 
 _HELPER = (
@@ -231,6 +258,29 @@ def test_vendored_redis_client_source_is_knowledge_not_code(tmp_path: Path) -> N
             "        return cls()\n"
         ),
         "redis/asyncio/__init__.py": "from redis.client import Redis\n",
+        "app.py": _ROUTE.format(imports="import redis", call="make").replace(
+            "return make(request)", "return redis.from_url('redis://x')"
+        ),
+    }
+    _write(tmp_path, files)
+    _assert_found(tmp_path, [("app.py", "RPL002")], analysed_at_most=1)
+
+
+def test_vendored_framework_source_is_knowledge_not_code(tmp_path: Path) -> None:
+    """A project that holds a web framework's own source (a virtualenv in the tree): the
+    framework's files are not analysed (a handler of its own test app is not the project's),
+    and the app's routes are still recognised by the tool's framework knowledge, not by
+    following the names into the copy (``fastapi.FastAPI`` re-exported from a submodule)."""
+    files = {
+        "fastapi/__init__.py": (
+            "from .applications import FastAPI\nfrom .routing import APIRouter\n"
+        ),
+        "fastapi/applications.py": "class FastAPI:\n    def get(self, path):\n        return id\n",
+        "fastapi/routing.py": "class APIRouter:\n    def get(self, path):\n        return id\n",
+        "fastapi/testing.py": (
+            "import redis\n\nfrom fastapi import FastAPI\n\napp = FastAPI()\n\n\n"
+            "@app.get('/t')\nasync def probe():\n    return redis.from_url('redis://x')\n"
+        ),
         "app.py": _ROUTE.format(imports="import redis", call="make").replace(
             "return make(request)", "return redis.from_url('redis://x')"
         ),

@@ -22,6 +22,13 @@ FRAMEWORKS: tuple[Framework, ...] = (
     sanic.FRAMEWORK,
 )
 
+#: The frameworks' own top-level packages. Their source, when a project holds it (a
+#: virtualenv in the tree, a vendored copy), is what the tables here describe: it is not
+#: analysed as project code, and names are not resolved into it.
+FRAMEWORK_PACKAGES = frozenset(
+    package for framework in FRAMEWORKS for package in framework.packages
+)
+
 
 @dataclass(frozen=True)
 class Knowledge:
