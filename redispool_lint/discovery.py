@@ -66,9 +66,12 @@ class Discovery:
 
 def display_path(path: Path, cwd: Path) -> str:
     text, base = str(path), str(cwd)
-    # (String arithmetic: this runs once per file of the project, and pathlib's is slow.)
+    # (String arithmetic: this runs once per file of the project, and pathlib's is slow, the
+    # more so when it fails: a project outside the working folder.)
     if text.startswith(base) and text[len(base) : len(base) + 1] == os.sep and base != os.sep:
         return text[len(base) + 1 :]
+    if os.name != "nt" and base != os.sep and text != base:
+        return text  # pathlib's test is the same on POSIX (Windows ignores case)
     try:
         return str(path.relative_to(cwd))
     except ValueError:

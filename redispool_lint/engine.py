@@ -31,8 +31,8 @@ from .source import (
     ParseFailure,
     SourceError,
     SourceFile,
+    check_decodes,
     check_parse_size,
-    decode,
     parse,
     read_bytes,
     read_source,
@@ -358,7 +358,7 @@ class _Project:
         data = self.datas[index]
         assert data is not None
         try:
-            decode(data)
+            check_decodes(data)
         except SourceError as error:
             return str(error)
         return None
@@ -640,6 +640,10 @@ def lint(
             if job.module.split(".", 1)[0] in _LIBRARY_PACKAGES
         )
         text = TextIndex(project.datas)
+        text.know_bytes(
+            "redis",
+            [i for i, fact in enumerate(project.facts) if fact is None or fact.contains_redis],
+        )
         text_keys = [str(file.path) for file in discovery.files]
         if cache is not None:
             text.restore(cache.text_index(), text_keys)

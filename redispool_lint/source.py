@@ -68,6 +68,18 @@ def decode(data: bytes) -> tuple[str, str, bool]:
     return text, encoding, has_bom
 
 
+def check_decodes(data: bytes) -> None:
+    """Raise SourceError where ``decode`` would, without making the text when it need not: an
+    ASCII file with no encoding cookie (what most files are) decodes as UTF-8."""
+    # A cookie is on one of the first two lines, as ``tokenize`` reads them.
+    first = data.find(b"\n")
+    second = data.find(b"\n", first + 1) if first != -1 else -1
+    head = data if second == -1 else data[: second + 1]
+    if data.isascii() and b"coding" not in head and b"\0" not in data:
+        return
+    decode(data)
+
+
 def newline_of(text: str) -> str:
     index = text.find("\n")
     return "\r\n" if index > 0 and text[index - 1] == "\r" else "\n"

@@ -49,13 +49,17 @@ _IMPORTS = {
 
 def mentions_redis(data: bytes) -> bool:
     """The sound text test: does the file import a Redis-family package?"""
+    return _redis_test(data)[1]
+
+
+def _redis_test(data: bytes) -> tuple[bool, bool]:
+    """Do the file's bytes contain ``redis``, and does it import a Redis-family package?"""
     # One scan for ``redis`` covers ``aioredis`` too: most files have neither, and a scan of
     # the whole text is what this costs.
-    if b"redis" in data and (
-        _imports_package(data, b"redis") or _imports_package(data, b"aioredis")
-    ):
-        return True
-    return b"valkey" in data and _imports_package(data, b"valkey")
+    contains = b"redis" in data
+    if contains and (_imports_package(data, b"redis") or _imports_package(data, b"aioredis")):
+        return True, True
+    return contains, b"valkey" in data and _imports_package(data, b"valkey")
 
 
 def _imports_package(data: bytes, package: bytes) -> bool:
@@ -130,7 +134,9 @@ class FileFacts:
 
     def __init__(self, data: bytes) -> None:
         self._data = data
-        self.redis = mentions_redis(data)
+        #: The bytes ``redis`` anywhere (the scan the import test makes first; the walk asks
+        #: it again of modules called ``redis``, ``redis_cache``...).
+        self.contains_redis, self.redis = _redis_test(data)
 
     @cached_property
     def state(self) -> bool:
@@ -258,6 +264,7 @@ class TextIndex:
         self._words: _Postings | None = None
         self._roots: _Postings | None = None
         self._importers: dict[str, frozenset[int]] = {}
+        self._scans: dict[bytes, list[int]] = {}
         #: Did this run build or patch the indexes (so that they are worth saving)?
         self.changed = False
 
@@ -356,11 +363,26 @@ class TextIndex:
         """Is there a word index of every file (restored from the cache, or built)?"""
         return self._words is not None
 
-    def files_with_bytes(self, word: str) -> list[int]:
+    def files_with_bytes(self, word: str) -> Sequence[int]:
         """The files whose bytes contain ``word`` (ASCII) anywhere, and the unreadable ones
-        (nothing is known of them): one scan of every file, no index."""
+        (nothing is known of them): a scan of the files, no index."""
         encoded = word.encode("ascii")
-        return [index for index, data in enumerate(self.datas) if data is None or encoded in data]
+        found = self._scans.get(encoded)
+        if found is None:
+            # A word that contains a word scanned for before is in a subset of its files.
+            pool: Sequence[int] = min(
+                (files for known, files in self._scans.items() if known in encoded),
+                key=len,
+                default=range(len(self.datas)),
+            )
+            datas = self.datas
+            found = [i for i in pool if (data := datas[i]) is None or encoded in data]
+            self._scans[encoded] = found
+        return found
+
+    def know_bytes(self, word: str, files: list[int]) -> None:
+        """Record a scan made elsewhere: ``files_with_bytes(word)`` is ``files``."""
+        self._scans[word.encode("ascii")] = files
 
     def files_importing(self, root: str) -> frozenset[int]:
         """Every file whose text may hold an absolute import of the top-level name ``root``."""
