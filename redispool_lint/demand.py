@@ -262,13 +262,14 @@ class Demand:
         facts: list[FileFacts | None],
         reported: list[bool],
         text: TextIndex,
-        library: frozenset[int] = frozenset(),
+        namespace: Namespace,
     ) -> None:
-        #: The source of the Redis client packages themselves, when the project holds it (a
-        #: vendored copy, a virtualenv): ``redis_api`` describes those packages, so their
-        #: files are neither analysed nor resolved into, like any installed library.
-        self.library = library
-        self.namespace = Namespace(modules, library)
+        #: The source of the Redis client packages and web frameworks themselves, when the
+        #: project holds it (a vendored copy, a virtualenv): ``redis_api`` and ``frameworks``
+        #: describe those packages, so their files are neither analysed nor resolved into, like
+        #: any installed library.
+        self.library = namespace.library
+        self.namespace = namespace
         self.modules = modules
         self.facts = facts
         self.reported = reported
@@ -286,7 +287,7 @@ class Demand:
         #: ``_writing_short_by_bytes``).
         self._scans_left = _BYTE_SCANS
         self.redis_files = [
-            i for i, f in enumerate(facts) if f is not None and f.redis and i not in library
+            i for i, f in enumerate(facts) if f is not None and f.redis and i not in self.library
         ]
         #: Set by ``reach``: the files that may reach a Redis client through the names they
         #: use, the reported ones among them and the shared-state files that can hold findings,

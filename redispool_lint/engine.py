@@ -461,7 +461,7 @@ def _needed(
 
 
 def _only_named_files_cannot_hold_findings(
-    project: _Project, demand: Demand, files: list[ProjectFile]
+    project: _Project, namespace: Namespace, files: list[ProjectFile]
 ) -> bool:
     """Are the reported files all named on the command line, and is there no place in them
     where a rule could report?
@@ -487,7 +487,7 @@ def _only_named_files_cannot_hold_findings(
                 return False
             for call in function.calls:
                 if call.context is not None or _may_be_constructor_or_close(
-                    project, demand.namespace, call.callee
+                    project, namespace, call.callee
                 ):
                     return False
     return True
@@ -618,6 +618,9 @@ def lint(
     )
     aliases: dict[str, str] = {}
     text: TextIndex | None = None
+    reachable: frozenset[int]
+    needed: set[int]
+    candidates: set[int]
     if full or any(fact is not None and fact.redis for fact in project.facts):
         aliases = _module_aliases(jobs, knowledge.packages)
         project.keep_roots = frozenset(
@@ -639,26 +642,29 @@ def lint(
             for index, job in enumerate(jobs)
             if job.module.split(".", 1)[0] in _LIBRARY_PACKAGES
         )
-        text = TextIndex(project.datas)
-        text.know_bytes(
-            "redis",
-            [i for i, fact in enumerate(project.facts) if fact is None or fact.contains_redis],
-        )
-        text_keys = [str(file.path) for file in discovery.files]
-        if cache is not None:
-            text.restore(cache.text_index(), text_keys)
-        demand = Demand(infos, project.facts, reported, text, library)
-        if full:
-            needed = candidates = set(range(len(jobs))) - library
-            project.summarise(needed)
-            demand.reach(project.summarise, project.summary)
-        elif _only_named_files_cannot_hold_findings(project, demand, discovery.files):
+        namespace = Namespace(infos, library)
+        if not full and _only_named_files_cannot_hold_findings(project, namespace, discovery.files):
             # Pre-commit names the changed files: when none of them has a call or a ``with``
-            # where any rule could report, the question is answered without the rest.
-            needed, candidates = set(), set()
+            # where any rule could report, the question is answered without the rest (and
+            # without the text indexes).
+            reachable, needed, candidates = frozenset(), set(), set()
         else:
-            needed, candidates = _needed(project, demand, knowledge.packages)
-        reachable = demand.candidates
+            text = TextIndex(project.datas)
+            text.know_bytes(
+                "redis",
+                [i for i, fact in enumerate(project.facts) if fact is None or fact.contains_redis],
+            )
+            text_keys = [str(file.path) for file in discovery.files]
+            if cache is not None:
+                text.restore(cache.text_index(), text_keys)
+            demand = Demand(infos, project.facts, reported, text, namespace)
+            if full:
+                needed = candidates = set(range(len(jobs))) - library
+                project.summarise(needed)
+                demand.reach(project.summarise, project.summary)
+            else:
+                needed, candidates = _needed(project, demand, knowledge.packages)
+            reachable = demand.candidates
     else:
         # No file imports a Redis package: no file can hold a finding, and no module need be
         # named or parsed (but the files named on the command line, below).

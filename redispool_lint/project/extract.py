@@ -8,6 +8,7 @@ to ``model``.
 from __future__ import annotations
 
 import ast
+import bisect
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Union
@@ -91,6 +92,9 @@ class _Extractor:
         #: Locals the current function stores in a global, an attribute or a registry item.
         self.stored_locals: set[str] = set()
         self.class_stack: list[str] = []
+        #: Rows whose text has ``yield`` (None until asked): only a function that spans one
+        #: can be a generator, so most functions need no walk of their body to know.
+        self._yield_rows: list[int] | None = None
         #: Scope (by id) -> what its call-result locals hold, for nested functions' lookups.
         self._enclosing_types: dict[int, dict[str, str]] = {}
 
@@ -556,6 +560,20 @@ class _Extractor:
 
     # ----- definitions --------------------------------------------------------------------
 
+    def may_yield(self, node: FunctionNode) -> bool:
+        """Does the text of the function's rows have ``yield`` anywhere?"""
+        rows = self._yield_rows
+        if rows is None:
+            text = self.source.text
+            rows = (
+                [row for row, line in enumerate(self.source.lines, 1) if "yield" in line]
+                if "yield" in text
+                else []
+            )
+            self._yield_rows = rows
+        first = bisect.bisect_left(rows, node.lineno)
+        return first < len(rows) and rows[first] <= (node.end_lineno or node.lineno)
+
     def visit_function(self, node: FunctionNode) -> None:
         decorator_calls_start = len(self.function.calls) if self.function else 0
         for decorator in node.decorator_list:
@@ -591,7 +609,7 @@ class _Extractor:
             module=self.module,
             span=self.span(node),
             is_async=isinstance(node, ast.AsyncFunctionDef),
-            is_generator=_is_generator(node),
+            is_generator=self.may_yield(node) and _is_generator(node),
             params=params,
             class_qualname=class_qualname,
         )
