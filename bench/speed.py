@@ -23,9 +23,9 @@ once, in turn), so that a busy machine slows them all alike:
 * ``ruff check --select ASYNC --no-cache TREE``;
 * a bare ``ast.parse`` of every ``.py`` file of the tree, in one Python process.
 
-Reports medians, ratios to ruff, the peak memory (max RSS) of each process (``os.wait4``), and a
-warm-cache run on (c) and (c'): the cache filled, one file changed, then ``redispool-lint FILE`` (what
-pre-commit runs) and ``redispool-lint TREE``. Writes ``bench/results.md``.
+Reports medians, ratios to ruff, the peak memory (max RSS) of each process (``os.wait4``), and
+warm-cache runs on (c) and (c'): the cache filled, one file changed, then ``redispool-lint FILE``
+(what pre-commit runs) and ``redispool-lint TREE``. Writes ``bench/results.md``.
 """
 
 from __future__ import annotations

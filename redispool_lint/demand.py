@@ -286,6 +286,18 @@ class Demand:
         #: Questions of ``may_reference`` still answered by scanning bytes (see
         #: ``_writing_short_by_bytes``).
         self._scans_left = _BYTE_SCANS
+        #: For ``_naming_words``: every top-level name of the project (a plain import of one
+        #: binds a package, or a module), and every package's last name.
+        self._project_roots = frozenset(
+            root.encode()
+            for index, roots in enumerate(self.roots)
+            if index not in self.library
+            for root in roots
+        )
+        self._package_names = frozenset(
+            name.rsplit(".", 1)[-1].encode() for name in namespace.packages
+        )
+        self._naming: dict[int, frozenset[bytes]] = {}
         self.redis_files = [
             i for i, f in enumerate(facts) if f is not None and f.redis and i not in self.library
         ]
@@ -564,16 +576,23 @@ class Demand:
         it; from inverted indexes (see ``_writing_short_by_bytes``)."""
         text = self.text
         candidates: set[int] = set()
+        words_of = self._naming_words
         for name in info.names:
             root = name.split(".", 1)[0]
             candidates.update(
-                text.with_word_among(f"imports {root}", text.files_importing(root), info.short)
+                text.with_word_among(
+                    f"imports {root}", text.files_importing(root), info.short, words_of
+                )
             )
         root = info.root
         candidates.update(
-            text.with_word_among(f"relative {root}", self._relative_in_root(root), info.short)
+            text.with_word_among(
+                f"relative {root}", self._relative_in_root(root), info.short, words_of
+            )
         )
-        candidates.update(text.with_word_among("to top", self._relative_to_top(), info.short))
+        candidates.update(
+            text.with_word_among("to top", self._relative_to_top(), info.short, words_of)
+        )
         return candidates
 
     def _writing_short_by_bytes(self, info: ModuleInfo) -> set[int]:
@@ -597,9 +616,35 @@ class Demand:
                     fact.relative_import
                     and (self.modules[index].root == info.root or self._climbs_to_top(index))
                 )
-                # (The word test last: splitting a file into words costs the most.)
-                if imports and self.text.mentions(index, info.short):
+                if imports and info.short.encode() in self._naming_words(index):
                     found.add(index)
+        return found
+
+    def _naming_words(self, index: int) -> frozenset[bytes]:
+        """The words through which file ``index`` may name another module's names.
+
+        A file reaches a module by a name bound by an import statement: the module's own name
+        is then written in the statement (``from app.cache import get_redis``, ``from app
+        import cache``, ``from .cache import x``), or the statement binds a module that
+        re-exports it (that module is a caller of the first, and this file a caller of it,
+        found by the same test), or a package (``import app``, ``from app import sub``: then
+        ``app.sub.cache.get_redis`` reaches any module below by attributes), or everything
+        (``*``). So the words of a file's import statements will do, but for a file that
+        binds a package or imports ``*``: every word of it. (Splitting every file of a large
+        service into words costs more than the rest of the walk.)
+        """
+        found = self._naming.get(index)
+        if found is None:
+            imports = self.text.imports_of(index)
+            if self.facts[index] is None or (
+                b"*" in imports.from_names
+                or not imports.plain_roots.isdisjoint(self._project_roots)
+                or not imports.from_names.isdisjoint(self._package_names)
+            ):
+                found = self.text.words_of(index)
+            else:
+                found = imports.words
+            self._naming[index] = found
         return found
 
     def _writes_import(self, index: int, target: int) -> bool:

@@ -14,9 +14,9 @@ import array
 import bisect
 import hashlib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import redis_api
 
@@ -101,24 +101,98 @@ def _starts_statement(data: bytes, start: int) -> bool:
     return not before or before[-1:] in (b";", b":")
 
 
+class ImportFacts(NamedTuple):
+    """What a file's import statements say, read from the text (a superset: an import-like
+    line of a docstring counts too)."""
+
+    #: The top-level names it may import absolutely (``from a.b import c``, ``import a.b``: a).
+    roots: frozenset[bytes]
+    #: Every word of its import statements (modules, names, aliases).
+    words: frozenset[bytes]
+    #: The top-level names of plain ``import`` statements (each binds a module object).
+    plain_roots: frozenset[bytes]
+    #: The names ``from ... import`` statements import (``*`` included).
+    from_names: frozenset[bytes]
+
+
+_NO_IMPORTS = ImportFacts(frozenset(), frozenset(), frozenset(), frozenset())
+#: ``from`` and the space after it (an absolute or a relative import's start).
+_FROM = re.compile(rb"from" + _SPACE)
+_IMPORT_KEYWORD = re.compile(rb"\bimport\b")
+
+
+def read_imports(data: bytes) -> ImportFacts:
+    """The file's import statements, read from its text."""
+    # (Two literal-led patterns and a look back, not one pattern anchored at statement starts:
+    # regular expressions that start with a literal are an order of magnitude faster here.)
+    if b"import" not in data:
+        return _NO_IMPORTS
+    roots: set[bytes] = set()
+    words: set[bytes] = set()
+    plain_roots: set[bytes] = set()
+    from_names: set[bytes] = set()
+    if b"from" in data:
+        for match in _FROM.finditer(data):
+            start = match.start()
+            if not _starts_statement(data, start):
+                continue
+            package = _FROM_PACKAGE.match(data, start)
+            if package is not None:
+                roots.add(package.group(1))
+            text = data[start : _statement_end(data, start)]
+            words.update(_WORD.findall(text))
+            keyword = _IMPORT_KEYWORD.search(text)
+            if keyword is not None:
+                names = _COMMENT.sub(b"", text[keyword.end() :])
+                for item in names.replace(b"(", b" ").replace(b")", b" ").split(b","):
+                    if b"*" in item:
+                        from_names.add(b"*")
+                    first = _WORD.search(item)
+                    if first is not None:
+                        from_names.add(first.group())
+    for match in _IMPORT_NAMES.finditer(data):
+        if _starts_statement(data, match.start()):
+            for item in match.group(1).split(b","):
+                first = _WORD.search(item)
+                if first is not None:
+                    roots.add(first.group())
+                    plain_roots.add(first.group())
+            words.update(_WORD.findall(match.group(1)))
+    return ImportFacts(
+        frozenset(roots), frozenset(words), frozenset(plain_roots), frozenset(from_names)
+    )
+
+
+#: A comment, to the end of its line.
+_COMMENT = re.compile(rb"#[^\n]*")
+
+
+def _statement_end(data: bytes, start: int) -> int:
+    """Where the statement starting at ``start`` ends: its logical line, backslash
+    continuations and open parentheses (``from x import (...)``) included. (A ``#`` in an
+    import statement always starts a comment: a comment's ``(`` or ``\\`` does not count.)"""
+    depth = 0
+    position = start
+    while True:
+        newline = data.find(b"\n", position)
+        line_end = len(data) if newline == -1 else newline
+        code = data[position:line_end]
+        comment = code.find(b"#")
+        if comment != -1:
+            code = code[:comment]
+        depth += code.count(b"(") - code.count(b")")
+        if newline == -1:
+            return len(data)
+        if depth > 0 or code.rstrip(b" \t\r\f").endswith(b"\\"):
+            position = newline + 1
+            continue
+        return newline
+
+
 def imported_roots(data: bytes) -> set[bytes]:
     """The top-level names a file may import absolutely: a superset, read from the text (an
     import-like line of a docstring counts too)."""
-    # (Two literal-led patterns and a look back, not one pattern anchored at statement starts:
-    # regular expressions that start with a literal are an order of magnitude faster here.)
-    roots: set[bytes] = set()
-    if b"from" in data:
-        for match in _FROM_PACKAGE.finditer(data):
-            if _starts_statement(data, match.start()):
-                roots.add(match.group(1))
-    if b"import" in data:
-        for match in _IMPORT_NAMES.finditer(data):
-            if _starts_statement(data, match.start()):
-                for item in match.group(1).split(b","):
-                    first = _WORD.search(item)
-                    if first is not None:
-                        roots.add(first.group())
-    return roots
+    return set(read_imports(data).roots)
 
 
 def mentions_state_attribute(data: bytes) -> bool:
@@ -243,7 +317,7 @@ def _words_of(data: bytes | None) -> tuple[bytes, ...]:
 
 
 def _roots_of(data: bytes | None) -> tuple[bytes, ...]:
-    return tuple(imported_roots(data)) if data is not None and b"import" in data else ()
+    return tuple(read_imports(data).roots) if data is not None else ()
 
 
 #: Bumped whenever what ``TextIndex.export`` writes changes meaning.
@@ -265,6 +339,7 @@ class TextIndex:
         self._roots: _Postings | None = None
         self._importers: dict[str, frozenset[int]] = {}
         self._scans: dict[bytes, list[int]] = {}
+        self._imports: dict[int, ImportFacts] = {}
         #: Did this run build or patch the indexes (so that they are worth saving)?
         self.changed = False
 
@@ -315,20 +390,23 @@ class TextIndex:
         return (word.decode("ascii") for word in words)
 
     def with_word_among(
-        self, group: str, members: frozenset[int] | set[int], word: str
+        self,
+        group: str,
+        members: frozenset[int] | set[int],
+        word: str,
+        words_of: Callable[[int], Iterable[bytes]],
     ) -> Iterable[int]:
-        """The files of a group (``members``, named ``group`` for reuse) that have ``word``.
+        """The files of a group (``members``, named ``group`` for reuse) whose ``words_of`` (the
+        group's own idea of a file's words) have ``word``.
 
         An inverted index over the group alone, built on first use: the walk of callers asks
         this of the files that import one top-level package, again and again.
         """
         if not word.isascii():
             return members
-        if self._words is not None:
-            return self.with_word(word) & members
         index = self._groups.get(group)
         if index is None:
-            index = _invert((member, self._file_words(member)) for member in members)
+            index = _invert((member, words_of(member)) for member in members)
             self._groups[group] = index
         return index.get(word.encode(), ())
 
@@ -346,11 +424,24 @@ class TextIndex:
             roots = (
                 self._roots.words(index)
                 if self._roots is not None
-                else _roots_of(self.datas[index])
+                else self.imports_of(index).roots
             )
             found = frozenset(root.decode("ascii") for root in roots)
             self._roots_of[index] = found
         return found
+
+    def imports_of(self, index: int) -> ImportFacts:
+        """What file ``index``'s import statements say (nothing, for an unreadable file)."""
+        found = self._imports.get(index)
+        if found is None:
+            data = self.datas[index]
+            found = read_imports(data) if data is not None else _NO_IMPORTS
+            self._imports[index] = found
+        return found
+
+    def words_of(self, index: int) -> frozenset[bytes]:
+        """Every (ASCII) word of file ``index``."""
+        return self._file_words(index)
 
     def files_with(self, word: str) -> Sequence[int]:
         """Every file whose text has ``word`` as a word (or may: a non-ASCII word)."""

@@ -13,7 +13,7 @@ import pytest
 
 from redispool_lint.config import Settings
 from redispool_lint.engine import lint
-from redispool_lint.text import imported_roots, mentions_redis
+from redispool_lint.text import imported_roots, mentions_redis, read_imports
 
 
 @pytest.mark.parametrize(
@@ -37,6 +37,39 @@ from redispool_lint.text import imported_roots, mentions_redis
 )
 def test_imported_roots(source: str, roots: set[str]) -> None:
     assert imported_roots(source.encode()) == {r.encode() for r in roots}
+
+
+@pytest.mark.parametrize(
+    ("source", "words", "plain_roots", "from_names"),
+    [
+        ("import a.b as c, d\n", {"a", "b", "c", "d", "as"}, {"a", "d"}, set()),
+        (
+            "from a.b import c as e, d\n",
+            {"from", "a", "b", "import", "c", "as", "e", "d"},
+            set(),
+            {"c", "d"},
+        ),
+        ("from . import x\n", {"from", "import", "x"}, set(), {"x"}),
+        ("from ..pkg.mod import *\n", {"from", "pkg", "mod", "import"}, set(), {"*"}),
+        # Parentheses over lines; a comment's parenthesis does not close them.
+        (
+            "from a import (  # first (old)\n    b,\n    c as d,\n)\nafter = 1\n",
+            {"from", "a", "import", "first", "old", "b", "c", "as", "d"},
+            set(),
+            {"b", "c"},
+        ),
+        ("from a import \\\n    b\nafter = 1\n", {"from", "a", "import", "b"}, set(), {"b"}),
+        ("x = 1; from a import b\n", {"from", "a", "import", "b"}, set(), {"b"}),
+        ("# taken from the cache\nvalue = 1\n", set(), set(), set()),
+    ],
+)
+def test_read_imports(
+    source: str, words: set[str], plain_roots: set[str], from_names: set[str]
+) -> None:
+    facts = read_imports(source.encode())
+    assert facts.words == {w.encode() for w in words}
+    assert facts.plain_roots == {r.encode() for r in plain_roots}
+    assert facts.from_names == {n.encode() for n in from_names}
 
 
 @pytest.mark.parametrize(
@@ -156,6 +189,48 @@ def _assert_found(folder: Path, expected: list[tuple[str, str]], analysed_at_mos
             },
             "pkg/util.py",
         ),
+        # A package bound by ``from ... import`` (attributes reach any module below it).
+        (
+            {
+                "pkg/__init__.py": "",
+                "pkg/deep/__init__.py": "",
+                "pkg/deep/util.py": _HELPER,
+                "app.py": _ROUTE.format(imports="from pkg import deep", call="deep.util.make"),
+            },
+            "pkg/deep/util.py",
+        ),
+        # A plain import of a dotted name binds the top package.
+        (
+            {
+                "pkg/__init__.py": "",
+                "pkg/deep/__init__.py": "",
+                "pkg/deep/util.py": _HELPER,
+                "pkg/deep/other.py": "X = 1\n",
+                "app.py": _ROUTE.format(imports="import pkg.deep.other", call="pkg.deep.util.make"),
+            },
+            "pkg/deep/util.py",
+        ),
+        # A star import names nothing (here: the package's submodule it imported).
+        (
+            {
+                "pkg/__init__.py": "from . import util\n",
+                "pkg/util.py": _HELPER,
+                "app.py": _ROUTE.format(imports="from pkg import *", call="util.make"),
+            },
+            "pkg/util.py",
+        ),
+        # Parenthesised names over several lines, with comments (one with a parenthesis).
+        (
+            {
+                "pkg/__init__.py": "",
+                "pkg/util.py": _HELPER + "\n\ndef other():\n    return 1\n",
+                "app.py": _ROUTE.format(
+                    imports="from pkg.util import (  # both (for now)\n    other,\n    make,\n)",
+                    call="make",
+                ),
+            },
+            "pkg/util.py",
+        ),
     ],
     ids=[
         "absolute-deep",
@@ -163,6 +238,10 @@ def _assert_found(folder: Path, expected: list[tuple[str, str]], analysed_at_mos
         "relative-in-init",
         "relative-top-level",
         "attribute",
+        "from-package",
+        "plain-dotted",
+        "star",
+        "parenthesised",
     ],
 )
 def test_callers_reached_through_every_import_form(
