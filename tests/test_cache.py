@@ -3,6 +3,7 @@ edit, survives corrupt entries and concurrent runs, and is never required."""
 
 from __future__ import annotations
 
+import marshal
 import os
 import shutil
 import subprocess
@@ -88,7 +89,10 @@ def test_warm_run_equals_cold_run(tmp_path: Path) -> None:
     versions = [p for p in (tmp_path / CACHE_DIR).iterdir() if p.is_dir()]
     assert len(versions) == 1
     assert list(versions[0].glob("*/*.pickle")), "summaries are stored"
-    assert (versions[0] / "text-index.marshal").is_file(), "the text index is stored"
+    index_file = versions[0] / "text-index.marshal"
+    assert index_file.is_file(), "the text index is stored"
+    saved = marshal.loads(index_file.read_bytes())
+    assert saved[5] is not None and saved[7] is not None, "imported names and import facts"
     assert _keys(_lint(tmp_path)) == first == cold
 
 
@@ -210,8 +214,6 @@ def test_sparse_project_saves_no_word_index(tmp_path: Path) -> None:
     """A large tree where the analysis reads a few files' words (a virtualenv) saves the import
     index but not a word index of every file: building one would make each run slower than
     running without a cache. A tree where most files' words are read saves it."""
-    import marshal
-
     _project(tmp_path)
     for index in range(60):
         (tmp_path / "app" / f"unrelated{index}.py").write_text(
