@@ -111,14 +111,14 @@ class ImportFacts(NamedTuple):
     words: frozenset[bytes]
     #: The top-level names of plain ``import`` statements (each binds a module object).
     plain_roots: frozenset[bytes]
-    #: The names ``from ... import`` statements import (``*`` included).
+    #: The words after ``import`` in ``from ... import`` statements: the names imported (``*``
+    #: included), their aliases, and any words of comments among them.
     from_names: frozenset[bytes]
 
 
 _NO_IMPORTS = ImportFacts(frozenset(), frozenset(), frozenset(), frozenset())
 #: ``from`` and the space after it (an absolute or a relative import's start).
 _FROM = re.compile(rb"from" + _SPACE)
-_IMPORT_KEYWORD = re.compile(rb"\bimport\b")
 
 
 def read_imports(data: bytes) -> ImportFacts:
@@ -139,17 +139,18 @@ def read_imports(data: bytes) -> ImportFacts:
             package = _FROM_PACKAGE.match(data, start)
             if package is not None:
                 roots.add(package.group(1))
-            text = data[start : _statement_end(data, start)]
-            words.update(_WORD.findall(text))
-            keyword = _IMPORT_KEYWORD.search(text)
-            if keyword is not None:
-                names = _COMMENT.sub(b"", text[keyword.end() :])
-                for item in names.replace(b"(", b" ").replace(b")", b" ").split(b","):
-                    if b"*" in item:
-                        from_names.add(b"*")
-                    first = _WORD.search(item)
-                    if first is not None:
-                        from_names.add(first.group())
+            end = data.find(b"\n", start)
+            text = data[start:] if end == -1 else data[start:end]
+            if b"(" in text or text.rstrip().endswith(b"\\"):
+                text = data[start : _statement_end(data, start)]
+            tokens = _WORD.findall(text)
+            words.update(tokens)
+            # The module's path has no keyword in it: the first ``import`` is the keyword.
+            if b"import" in tokens:
+                from_names.update(tokens[tokens.index(b"import") + 1 :])
+                from_names.discard(b"as")
+                if b"*" in text:
+                    from_names.add(b"*")
     for match in _IMPORT_NAMES.finditer(data):
         if _starts_statement(data, match.start()):
             for item in match.group(1).split(b","):
@@ -161,10 +162,6 @@ def read_imports(data: bytes) -> ImportFacts:
     return ImportFacts(
         frozenset(roots), frozenset(words), frozenset(plain_roots), frozenset(from_names)
     )
-
-
-#: A comment, to the end of its line.
-_COMMENT = re.compile(rb"#[^\n]*")
 
 
 def _statement_end(data: bytes, start: int) -> int:
