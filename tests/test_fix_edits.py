@@ -11,8 +11,16 @@ from hypothesis import strategies as st
 
 from redispool_lint.diagnostics import Applicability, Edit, Finding, Fix, Position
 from redispool_lint.fix import _choose
-from redispool_lint.fix.cst_tools import add_import, drop_unused_imports, text_edits
+from redispool_lint.fix.cst_tools import (
+    _slice_statements,
+    add_import,
+    drop_unused_imports,
+    text_edits,
+)
 from redispool_lint.fix.edits import apply_edits
+from redispool_lint.source import SourceError, read_source
+
+from .helpers import FIXTURES
 
 FIRST_PARTY = frozenset({"app"})
 
@@ -164,3 +172,57 @@ def test_choose_skips_unsafe_without_unsafe_fixes() -> None:
     )
     assert _choose([unsafe], unsafe=False, failures={}) == []
     assert _choose([unsafe], unsafe=True, failures={}) == [unsafe]
+
+
+# ----- statement texts cut from the file (``cst_tools._slice_statements``) ---------------------
+
+_SHAPES = [
+    ("x = 1\n", True),
+    ("x = 1", True),  # no final line end
+    ("# header\n\n# leading\nx = 1\n\n\n# footer\n", True),
+    ("a = 1; b = 2\nc = 3\n", True),
+    ("@decorator\n@other(\n    1,\n)\ndef f():\n    return 1\n\n\nclass C:\n    pass\n", True),
+    ("if x:\n    y = 1\n    # in the block\n# at column 0\nelse:\n    y = 2\nz = 3\n", True),
+    ("def f():\n    pass\n    # the block's last comment\n\n\n# the next one's\ng = 1\n", True),
+    ("x = (\n    1,\n)  # trailing\ny = '''\ntext\n'''\n", True),
+    ("x = 1\r\ny = 2\r\n", True),
+    ("x = 1\r\n\r\n# c\r\ny = 2\r\n", True),
+    ('"""Docstring."""\n\nfrom __future__ import annotations\n\nimport os\n', True),
+    # Where the standard parser's positions do not show the first line: refused, generated.
+    ("@(\n    deco\n)\nclass C:\n    pass\n", False),
+    ("\x0cx = 1\n", False),
+    ("", False),
+    ("# only a comment\n", False),
+]
+
+
+@pytest.mark.parametrize(("text", "cut"), _SHAPES)
+def test_statement_texts_cut_from_the_file_equal_generated_ones(text: str, cut: bool) -> None:
+    """Cut from the text where the standard parser says statements start, each top-level
+    statement's text is what LibCST generates for it (or the cut is refused and the code is
+    generated): fixes splice these texts into the files they rewrite."""
+    module = cst.parse_module(text)
+    generated = {s: module.code_for_node(s) for s in module.body}
+    header = "".join(module.code_for_node(line) for line in module.header)
+    sliced = _slice_statements(module, text)
+    assert (sliced is not None) is cut
+    if sliced is not None:
+        assert sliced == (header, generated)
+
+
+def test_statement_texts_of_every_fixture_file() -> None:
+    cut = 0
+    for path in sorted(FIXTURES.rglob("*.py")):
+        try:
+            text = read_source(path, str(path)).text
+            module = cst.parse_module(text)
+        except (SourceError, cst.ParserSyntaxError):
+            continue
+        sliced = _slice_statements(module, text)
+        if sliced is None:
+            assert not module.body, path
+            continue
+        header = "".join(module.code_for_node(line) for line in module.header)
+        assert sliced == (header, {s: module.code_for_node(s) for s in module.body}), path
+        cut += 1
+    assert cut > 100

@@ -55,6 +55,10 @@ class FixContext:
             self._parsed[path] = parsed
         return parsed
 
+    def forget(self, path: str) -> None:
+        """Drop a parsed file (a later ``file`` parses it again)."""
+        self._parsed.pop(path, None)
+
     def locate(self, finding: Finding) -> tuple[ModuleSummary, FunctionSummary, CallSite]:
         """The call a finding points at, in the project model."""
         module = self.modules_by_path.get(finding.path)

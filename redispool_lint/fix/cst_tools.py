@@ -9,8 +9,10 @@ the JSON output only ever see plain edits.
 
 from __future__ import annotations
 
+import ast
 import bisect
 import difflib
+import re
 import sys
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -230,6 +232,15 @@ class ParsedFile:
     def _split_statements(self) -> dict[cst.CSTNode, str]:
         """The text of each original top-level statement; empty when the pieces do not add
         up to the file's text exactly (then ``code_of`` generates the whole module)."""
+        sliced = _slice_statements(self.module, self.source.text)
+        if sliced is not None:
+            self._header_text, texts = sliced
+            return texts
+        return self._generate_statements()
+
+    def _generate_statements(self) -> dict[cst.CSTNode, str]:
+        """``_split_statements`` by generating each statement's code (LibCST's own account of
+        where statements end, at the cost of generating the whole file)."""
         module = self.module
         self._header_text = "".join(module.code_for_node(line) for line in module.header)
         texts: dict[cst.CSTNode, str] = {s: module.code_for_node(s) for s in module.body}
@@ -241,6 +252,82 @@ class ParsedFile:
 
     def statement(self, code: str) -> cst.BaseStatement:
         return cst.parse_statement(code, config=self.module.config_for_parsing)
+
+
+#: Line ends as Python's tokenizer sees them (``str.splitlines`` knows more).
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def _slice_statements(module: cst.Module, text: str) -> tuple[str, dict[cst.CSTNode, str]] | None:
+    """The header's text and each top-level statement's, cut from the file's text where the
+    standard parser says each statement's first line of code is (less the comment and blank
+    lines LibCST gives the statement before it): generating the code of every statement of a
+    large app module costs more than parsing it. None where a boundary cannot be confirmed
+    (each must be a line at column 0 that is code, after exactly the statement's own comment
+    and blank lines); then the code is generated."""
+    try:
+        body = ast.parse(text).body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    starts = [0] + [match.end() for match in _LINE_END.finditer(text)]
+    if starts[-1] == len(text):
+        starts.pop()  # (no line after the final line end)
+    lines = [text[a:b] for a, b in zip(starts, [*starts[1:], len(text)])]
+
+    def blank_or_comment(row: int) -> bool:
+        stripped = lines[row - 1].strip()
+        return not stripped or stripped.startswith("#")
+
+    firsts: list[int] = []
+    position = 0
+    for statement in module.body:
+        count = len(statement.body) if isinstance(statement, cst.SimpleStatementLine) else 1
+        if position + count > len(body):
+            return None
+        node = body[position]
+        position += count
+        code = node.lineno
+        decorated = isinstance(statement, (cst.FunctionDef, cst.ClassDef)) and bool(
+            statement.decorators
+        )
+        if decorated:
+            decorators = getattr(node, "decorator_list", [])
+            if not decorators:
+                return None
+            code = min(decorator.lineno for decorator in decorators)
+        first = code - len(statement.leading_lines)
+        if (
+            not 1 <= first <= code <= len(lines)
+            or (firsts and first <= firsts[-1])
+            or lines[code - 1][:1] in ("", " ", "\t", "\f", "#", "\r", "\n")
+            or (decorated and not lines[code - 1].startswith("@"))
+            or not all(blank_or_comment(row) for row in range(first, code))
+        ):
+            return None
+        firsts.append(first)
+    footer = len(lines) + 1 - len(module.footer)
+    header_rows = len(module.header)
+    if (
+        position != len(body)
+        or not firsts
+        or firsts[0] != header_rows + 1
+        or not all(blank_or_comment(row) for row in range(1, firsts[0]))
+        or not all(blank_or_comment(row) for row in range(footer, len(lines) + 1))
+        or footer <= firsts[-1]
+    ):
+        return None
+    bounds = [starts[row - 1] for row in firsts]
+    bounds.append(starts[footer - 1] if footer <= len(lines) else len(text))
+    texts: dict[cst.CSTNode, str] = {
+        statement: text[bounds[index] : bounds[index + 1]]
+        for index, statement in enumerate(module.body)
+    }
+    last = module.body[-1]
+    if not texts[last].endswith(("\n", "\r")):
+        # A file without a final line end: LibCST's statement ends with one all the same
+        # (``code_of`` takes it off the whole file again), and what is put after it needs it.
+        texts[last] += module.default_newline
+    return text[: bounds[0]], texts
 
 
 def _trailing_newline(module: cst.Module, text: str) -> str:

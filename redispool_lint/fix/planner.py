@@ -19,6 +19,7 @@ and only files a fix touches are parsed.
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 from collections.abc import Hashable, Iterable
 
 from ..config import Settings
@@ -32,7 +33,7 @@ from .clients import Clients, Target
 from .closes import CloseRewriter
 from .context import FixContext, Rewrite
 from .cst_tools import CannotFix, FileOps, render, text_edits
-from .lifespan import LifespanPlanner
+from .lifespan import AppPlan, LifespanPlanner
 from .request_side import RequestRewriter
 
 _CONSTRUCTOR_CODES = frozenset({"RPL001", "RPL002", "RPL003", "RPL004"})
@@ -104,6 +105,10 @@ class Planner:
         for target in targets:
             groups.setdefault((id(target.app), target.spec.base), []).append(target)
         position = {id(f): i for i, f in enumerate(findings)}
+        # Each client's file is parsed for its own rewrite; once the last client of a file is
+        # rewritten, its syntax tree is let go (a hundred handler modules' trees, kept, would
+        # double the peak memory of a terminal run).
+        left = Counter(target.module.path for target in targets)
         for group in groups.values():
             specs = {t.spec for t in group}
             if len(specs) > 1:
@@ -126,6 +131,9 @@ class Planner:
                     fixes[index] = self.fix_of(self.request_side.rewrite(t, plan))
                 except CannotFix as why:
                     reasons[index] = str(why)
+                left[t.module.path] -= 1
+                if not left[t.module.path]:
+                    self._forget(t.module.path, plan)
         for index, finding in enumerate(findings):
             if index in fixes:
                 finding = dataclasses.replace(finding, fix=fixes[index])
@@ -135,6 +143,15 @@ class Planner:
                 )
             out.append(finding)
         return out
+
+    def _forget(self, path: str, plan: AppPlan) -> None:
+        """Let go of a rewritten client's parsed file, unless the app's plan edits it too."""
+        if plan.ops is not None and plan.ops.parsed.source.display == path:
+            return
+        self.ctx.forget(path)
+        for key, (ops, _) in list(self._rendered.items()):
+            if ops.parsed.source.display == path:
+                del self._rendered[key]
 
     def fix_of(self, rewrite: Rewrite) -> Fix:
         return Fix(rewrite.applicability, rewrite.message, self.edits_of(rewrite.ops))

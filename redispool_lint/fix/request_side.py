@@ -286,7 +286,10 @@ def _closed_elsewhere(attribute: str, closed_here: int, all_texts: Sequence[str]
         rf"|with\s+(\w+)\.{re.escape(holder)}\.{re.escape(last)}\b"
     )
     elsewhere = -closed_here
+    needle = f".{holder}.{last}"  # (in both alternatives: most files need no regex)
     for text in all_texts:
+        if needle not in text:
+            continue
         for match in pattern.finditer(text):
             if (match.group(1) or match.group(2)) != "app":
                 elsewhere += 1
