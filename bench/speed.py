@@ -189,7 +189,7 @@ def table(title: str, tree: Path, samples: dict[str, Sample]) -> list[str]:
     return lines
 
 
-def warm(tree: Path, runs: int, label: str = "(c)") -> list[str]:
+def warm(tree: Path, runs: int, name: str = "(c)") -> list[str]:
     """The cache filled, one file changed, then the pre-commit run and the whole-tree run.
 
     Two kinds of changed file: a router with no Redis code of its own (most commits), and the
@@ -221,7 +221,7 @@ def warm(tree: Path, runs: int, label: str = "(c)") -> list[str]:
         whole.max_rss_kib.append(rss)
     rows.append(("`redispool-lint --format github .` (the whole tree)", whole))
     lines = [
-        f"### Warm cache, one file changed {label}",
+        f"### Warm cache, one file changed {name}",
         "",
         "| run | median s | min s | max s | peak RSS MiB |",
         "|---|---|---|---|---|",
