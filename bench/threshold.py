@@ -39,6 +39,7 @@ def jobs_of(files: list[Path], root: Path) -> list[engine._Job]:
 
 def timed(jobs: list[engine._Job], parallel: bool) -> float:
     engine.PARALLEL_THRESHOLD = 1 if parallel else 10**9
+    engine.PARALLEL_BYTES = 0 if parallel else 10**12
     start = time.perf_counter()
     engine._summarise_many(
         jobs, frozenset({"redis", "fastapi"}), frozenset({"get"}), [False] * len(jobs)
@@ -49,7 +50,7 @@ def timed(jobs: list[engine._Job], parallel: bool) -> float:
 def main() -> None:
     root = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(sysconfig.get_paths()["stdlib"])
     files = sorted(p for p in root.rglob("*.py") if "test" not in p.parts)[:1600]
-    saved = engine.PARALLEL_THRESHOLD
+    saved = engine.PARALLEL_THRESHOLD, engine.PARALLEL_BYTES
     print("| files | serial s | pool s | pool / serial |")
     print("|---|---|---|---|")
     for count in (25, 50, 100, 200, 400, 800, 1600):
@@ -57,7 +58,7 @@ def main() -> None:
         serial = statistics.median(timed(jobs, False) for _ in range(3))
         pool = statistics.median(timed(jobs, True) for _ in range(3))
         print(f"| {count} | {serial:.3f} | {pool:.3f} | {pool / serial:.2f} |")
-    engine.PARALLEL_THRESHOLD = saved
+    engine.PARALLEL_THRESHOLD, engine.PARALLEL_BYTES = saved
 
 
 if __name__ == "__main__":

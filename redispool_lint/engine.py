@@ -49,10 +49,14 @@ _STDLIB: frozenset[str] = frozenset(
 _EXTRACT_RECURSION_LIMIT = 4000
 _MAX_REF_SEGMENTS = 48
 
-#: Below this many files, worker processes cost more than they save: measured with
-#: bench/threshold.py (2 cores, stdlib files), the pool was 15-40% slower up to 400 files and
-#: broke even around 800 (a summary has to be pickled back to the parent).
+#: Worker processes summarise a batch of at least this many files, or of this much source.
+#: Below, starting a pool and pickling summaries back costs more than it saves: the
+#: demand-driven rounds of small modules (the compact monorepo of bench/speed.py) were slower
+#: with a pool, while a round of a hundred modules of a real service's size (5-8 KiB each, the
+#: monorepo (c')) is faster (1.30 -> 1.18 s). Measured with bench/threshold.py and
+#: bench/speed.py on 2 cores; see bench/history.md.
 PARALLEL_THRESHOLD = 800
+PARALLEL_BYTES = 512 * 1024
 
 
 @dataclass
@@ -183,7 +187,8 @@ def _summarise_many(
     """Summarise files, in worker processes when there are enough to pay for them."""
     workers = min(os.cpu_count() or 1, 8)
     work = [(job, keep_roots, keep_names, want) for job, want in zip(jobs, want_source)]
-    if len(jobs) < PARALLEL_THRESHOLD or workers < 2:
+    size = sum(len(job.data) for job in jobs if job.data is not None)
+    if (len(jobs) < PARALLEL_THRESHOLD and size < PARALLEL_BYTES) or workers < 2:
         return [_summarise_star(item) for item in work]
     # Sources are not sent back from the workers (it would double what crosses the pipe): the
     # few that are needed are decoded again here. The name sets (one root per top-level
