@@ -367,8 +367,3 @@ def module_names(root: Path, path: Path) -> tuple[str, list[str], bool]:
 #: Folders whose modules are not the application: tests (and their fixtures) and scripts run by
 #: hand. Apps they build are not the application's request path.
 NOT_APPLICATION_FOLDERS = ("tests", "test", "scripts", "script")
-
-
-def is_test_file(root: Path, path: Path) -> bool:
-    """``ModuleNamer(root).is_test(path)``, for one file."""
-    return ModuleNamer(root).is_test(path)

@@ -188,12 +188,3 @@ def classify(constructor: Constructor, keywords: frozenset[str]) -> Ownership:
     if constructor.is_class_call and POOL_KEYWORD in keywords:
         return Ownership.WRAPPER
     return constructor.ownership
-
-
-def mentions_redis_package(text: str) -> bool:
-    """A cheap pre-filter: True for a file that names a Redis package (any case).
-
-    Case-insensitive so that re-exported aliases such as ``RedisClient`` still count.
-    """
-    lowered = text.lower()
-    return any(package in lowered for package in PACKAGES)

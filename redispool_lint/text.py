@@ -47,13 +47,9 @@ _IMPORTS = {
 }
 
 
-def mentions_redis(data: bytes) -> bool:
-    """The sound text test: does the file import a Redis-family package?"""
-    return _redis_test(data)[1]
-
-
 def _redis_test(data: bytes) -> tuple[bool, bool]:
-    """Do the file's bytes contain ``redis``, and does it import a Redis-family package?"""
+    """Do the file's bytes contain ``redis``, and does it import a Redis-family package (the
+    sound text test)?"""
     # One scan for ``redis`` covers ``aioredis`` too: most files have neither, and a scan of
     # the whole text is what this costs.
     contains = b"redis" in data
@@ -184,12 +180,6 @@ def _statement_end(data: bytes, start: int) -> int:
             position = newline + 1
             continue
         return newline
-
-
-def imported_roots(data: bytes) -> set[bytes]:
-    """The top-level names a file may import absolutely: a superset, read from the text (an
-    import-like line of a docstring counts too)."""
-    return set(read_imports(data).roots)
 
 
 def mentions_state_attribute(data: bytes) -> bool:

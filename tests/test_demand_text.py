@@ -13,7 +13,7 @@ import pytest
 
 from redispool_lint.config import Settings
 from redispool_lint.engine import lint
-from redispool_lint.text import imported_roots, mentions_redis, read_imports
+from redispool_lint.text import FileFacts, read_imports
 
 
 @pytest.mark.parametrize(
@@ -36,7 +36,7 @@ from redispool_lint.text import imported_roots, mentions_redis, read_imports
     ],
 )
 def test_imported_roots(source: str, roots: set[str]) -> None:
-    assert imported_roots(source.encode()) == {r.encode() for r in roots}
+    assert read_imports(source.encode()).roots == {r.encode() for r in roots}
 
 
 @pytest.mark.parametrize(
@@ -95,8 +95,8 @@ def test_read_imports(
         ("", False),
     ],
 )
-def test_mentions_redis(source: str, imports: bool) -> None:
-    assert mentions_redis(source.encode()) is imports
+def test_redis_import_test(source: str, imports: bool) -> None:
+    assert FileFacts(source.encode()).redis is imports
 
 
 _HELPER = (
