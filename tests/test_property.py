@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 
 import hypothesmith
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 
 from redispool_lint.config import Settings
 from redispool_lint.engine import lint
@@ -57,3 +57,39 @@ def test_random_programs_never_crash(source: str) -> None:
 @given(hypothesmith.from_node())
 def test_random_syntax_trees_never_crash(source: str) -> None:
     _check("import redis.asyncio as redis\n" + source)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+@given(hypothesmith.from_grammar())
+@example(source="A\n\n ")  # (a blank line, then a space at the end: LibCST drops the blank line)
+def test_statement_texts_cut_from_random_programs(source: str) -> None:
+    """The fix planner splices top-level statements' texts cut from the file where the standard
+    parser places them: on any program both parsers accept, the cut is refused, or its pieces
+    add up to the file and are what LibCST generates for each statement (where LibCST's own
+    pieces add up to the file: it does not round-trip every odd file exactly)."""
+    import ast
+
+    import libcst as cst
+
+    from redispool_lint.fix.cst_tools import _slice_statements, _trailing_newline
+
+    try:
+        ast.parse(source)
+        module = cst.parse_module(source)
+    except (SyntaxError, ValueError, RecursionError, cst.ParserSyntaxError):
+        return
+    sliced = _slice_statements(module, source)
+    header = "".join(module.code_for_node(line) for line in module.header)
+    generated = {s: module.code_for_node(s) for s in module.body}
+    footer = "".join(module.code_for_node(line) for line in module.footer)
+    if sliced is None:
+        return
+    # The pieces always add up to the file; where LibCST's own pieces do too (it round-trips
+    # the file), they are LibCST's.
+    assert _trailing_newline(module, sliced[0] + "".join(sliced[1].values()) + footer) == source
+    if _trailing_newline(module, header + "".join(generated.values()) + footer) == source:
+        assert sliced == (header, generated)

@@ -327,7 +327,13 @@ def _slice_statements(module: cst.Module, text: str) -> tuple[str, dict[cst.CSTN
         # A file without a final line end: LibCST's statement ends with one all the same
         # (``code_of`` takes it off the whole file again), and what is put after it needs it.
         texts[last] += module.default_newline
-    return text[: bounds[0]], texts
+    # The ends as LibCST has them (a few lines): the pieces must add up to the file as
+    # ``code_of`` puts them together.
+    header = "".join(module.code_for_node(line) for line in module.header)
+    footer_code = "".join(module.code_for_node(line) for line in module.footer)
+    if _trailing_newline(module, header + "".join(texts.values()) + footer_code) != text:
+        return None
+    return header, texts
 
 
 def _trailing_newline(module: cst.Module, text: str) -> str:
