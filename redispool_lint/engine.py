@@ -108,6 +108,10 @@ class _Analysis:
         )
 
 
+#: A file's module name, its other names, and whether it is a package's ``__init__``.
+_Names = tuple[str, tuple[str, ...], bool]
+
+
 @dataclass(frozen=True)
 class _Job:
     path: Path
@@ -234,6 +238,7 @@ class _Jobs:
         self.keep_sources = keep_sources
         self._jobs: list[_Job | None] = [None] * len(files)
         self.namer = ModuleNamer(root)
+        self._names: list[_Names] | None = None
 
     def __len__(self) -> int:
         return len(self.files)
@@ -241,9 +246,33 @@ class _Jobs:
     def __getitem__(self, index: int) -> _Job:
         job = self._jobs[index]
         if job is None:
-            job = _job(self.files[index], self.namer, self.data(index), self.keep_sources)
+            file = self.files[index]
+            module, aliases, is_package = self.names()[index]
+            job = _Job(
+                path=file.path,
+                display=file.display,
+                reported=file.reported,
+                module=module,
+                aliases=aliases,
+                is_package=is_package,
+                is_test=self.namer.is_test(file.path),
+                explicit=file.explicit,
+                data=self.data(index),
+                keep_source=self.keep_sources,
+            )
             self._jobs[index] = job
         return job
+
+    def names(self) -> list[_Names]:
+        """Every file's module name, other names and whether it is a package (the rest of a
+        job is made for the files the analysis reads)."""
+        if self._names is None:
+            names = self.namer.names
+            self._names = []
+            for file in self.files:
+                module, aliases, is_package = names(file.path)
+                self._names.append((module, tuple(aliases), is_package))
+        return self._names
 
     def __iter__(self) -> Iterator[_Job]:
         return (self[index] for index in range(len(self.files)))
@@ -627,25 +656,24 @@ def lint(
     needed: set[int]
     candidates: set[int]
     if full or any(fact is not None and fact.redis for fact in project.facts):
-        aliases = _module_aliases(jobs, knowledge.packages)
+        names = jobs.names()
+        aliases = _module_aliases(names, knowledge.packages)
         project.keep_roots = frozenset(
-            {alias.split(".", 1)[0] for job in jobs for alias in (job.module, *job.aliases)}
+            {name.split(".", 1)[0] for module, others, _ in names for name in (module, *others)}
             | knowledge.packages
             | set(redis_api.PACKAGES)
         )
         infos = [
             ModuleInfo(
-                job.module,
-                (job.module, *(a for a in job.aliases if aliases.get(a) == job.module)),
-                job.is_package,
+                module, (module, *(a for a in others if aliases.get(a) == module)), is_package
             )
-            for job in jobs
+            for module, others, is_package in names
         ]
         reported = [file.reported for file in discovery.files]
         library = frozenset(
             index
-            for index, job in enumerate(jobs)
-            if job.module.split(".", 1)[0] in _LIBRARY_PACKAGES
+            for index, (module, _, _) in enumerate(names)
+            if module.split(".", 1)[0] in _LIBRARY_PACKAGES
         )
         namespace = Namespace(infos, library)
         if not full and _only_named_files_cannot_hold_findings(project, namespace, discovery.files):
@@ -781,18 +809,18 @@ def lint(
     return result
 
 
-def _module_aliases(jobs: _Jobs, packages: frozenset[str]) -> dict[str, str]:
+def _module_aliases(names: list[_Names], packages: frozenset[str]) -> dict[str, str]:
     """The other names modules may be imported by (apps run from a sub-folder), each held by one
     module alone.
 
     They come from the file names alone (every file, parsed or not): both ways of running the
     analysis see the same namespace.
     """
-    module_set = {job.module for job in jobs}
+    module_set = {module for module, _, _ in names}
     alias_owners: dict[str, set[str]] = {}
-    for job in jobs:
-        for alias in job.aliases:
-            alias_owners.setdefault(alias, set()).add(job.module)
+    for module, others, _ in names:
+        for alias in others:
+            alias_owners.setdefault(alias, set()).add(module)
     # An alias must never shadow a library: app/core/redis.py is not `import redis`.
     reserved = packages | set(redis_api.PACKAGES) | _STDLIB
     aliases: dict[str, str] = {}
@@ -800,22 +828,6 @@ def _module_aliases(jobs: _Jobs, packages: frozenset[str]) -> dict[str, str]:
         if len(owners) == 1 and alias not in module_set and alias.split(".")[0] not in reserved:
             aliases[alias] = next(iter(owners))
     return aliases
-
-
-def _job(file: ProjectFile, namer: ModuleNamer, data: bytes | None, keep_source: bool) -> _Job:
-    module, aliases, is_package = namer.names(file.path)
-    return _Job(
-        path=file.path,
-        display=file.display,
-        reported=file.reported,
-        module=module,
-        aliases=tuple(aliases),
-        is_package=is_package,
-        is_test=namer.is_test(file.path),
-        explicit=file.explicit,
-        data=data,
-        keep_source=keep_source,
-    )
 
 
 def _ignored_codes(

@@ -327,6 +327,7 @@ class TextIndex:
         self._importers: dict[str, frozenset[int]] = {}
         self._scans: dict[bytes, list[int]] = {}
         self._imports: dict[int, ImportFacts] = {}
+        self._digest_list: list[bytes] | None = None
         #: Each file's ``ImportFacts`` as saved (``_pack_imports``), where restored.
         self._saved_imports: list[bytes | None] | None = None
         #: Did this run build or patch the indexes (so that they are worth saving)?
@@ -480,6 +481,12 @@ class TextIndex:
 
     # ----- saving and restoring (the cache) -------------------------------------------------
 
+    def _digests(self) -> list[bytes]:
+        """Each file's content digest (computed once: restoring and saving both compare)."""
+        if self._digest_list is None:
+            self._digest_list = [_digest(data) for data in self.datas]
+        return self._digest_list
+
     def export(self, keys: list[str]) -> tuple[Any, ...]:
         """The indexes, for ``restore`` in a later run (``keys`` name the files, in order).
 
@@ -507,7 +514,7 @@ class TextIndex:
         return (
             _SAVED_FORMAT,
             tuple(keys),
-            b"".join(_digest(data) for data in self.datas),
+            b"".join(self._digests()),
             *words,
             *roots,
             imports,
@@ -524,8 +531,8 @@ class TextIndex:
             return False
         changed = [
             member
-            for member, data in enumerate(self.datas)
-            if _digest(data) != digests[member * _DIGEST_SIZE : (member + 1) * _DIGEST_SIZE]
+            for member, digest in enumerate(self._digests())
+            if digest != digests[member * _DIGEST_SIZE : (member + 1) * _DIGEST_SIZE]
         ]
         if len(changed) > max(16, len(keys) // 4):
             return False  # building afresh is as cheap as patching
