@@ -8,15 +8,19 @@ suppressions, the fix planner). Both analyses (demand-driven and full) must agre
 
 from __future__ import annotations
 
+import ast
 import tempfile
 from pathlib import Path
 
 import hypothesmith
+import libcst as cst
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 
 from redispool_lint.config import Settings
 from redispool_lint.engine import lint
 from redispool_lint.fix import fix_project
+from redispool_lint.fix.cst_tools import _slice_statements, _trailing_newline
 
 
 def _check(source: str) -> None:
@@ -59,6 +63,7 @@ def test_random_syntax_trees_never_crash(source: str) -> None:
     _check("import redis.asyncio as redis\n" + source)
 
 
+@pytest.mark.filterwarnings("ignore::SyntaxWarning")  # (random code calls a number)
 @settings(
     max_examples=60,
     deadline=None,
@@ -71,12 +76,6 @@ def test_statement_texts_cut_from_random_programs(source: str) -> None:
     parser places them: on any program both parsers accept, the cut is refused, or its pieces
     add up to the file and are what LibCST generates for each statement (where LibCST's own
     pieces add up to the file: it does not round-trip every odd file exactly)."""
-    import ast
-
-    import libcst as cst
-
-    from redispool_lint.fix.cst_tools import _slice_statements, _trailing_newline
-
     try:
         ast.parse(source)
         module = cst.parse_module(source)
