@@ -55,6 +55,19 @@ def test_findings_exit_1_and_name_the_entry_point(buggy: Path) -> None:
     assert "Found 1 error." in out
 
 
+def test_paths_shown_relative_to_the_working_folder_or_whole(buggy: Path, tmp_path: Path) -> None:
+    """Inside the working folder a path is shown relative to it; a project elsewhere is shown
+    by its whole path (as ruff does)."""
+    code, out, _ = run(["--format", "concise", str(buggy)], buggy.parent)
+    assert code == 1
+    assert f"{buggy.name}/app.py:9:16: RPL001" in out.splitlines()[0]
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    code, out, _ = run(["--format", "concise", str(buggy)], elsewhere)
+    assert code == 1
+    assert out.splitlines()[0].startswith(f"{buggy / 'app.py'}:9:16: RPL001")
+
+
 def test_clean_project_exits_0(project: Path) -> None:
     (project / "tool.py").write_text(CLEAN, encoding="utf-8")
     code, out, _ = run(["."], project)
