@@ -42,6 +42,7 @@ def _check(source: str) -> None:
         assert path.read_bytes() == data
 
 
+@pytest.mark.filterwarnings("ignore::SyntaxWarning")  # (hypothesmith compiles random code)
 @settings(
     max_examples=40,
     deadline=None,
@@ -63,7 +64,7 @@ def test_random_syntax_trees_never_crash(source: str) -> None:
     _check("import redis.asyncio as redis\n" + source)
 
 
-@pytest.mark.filterwarnings("ignore::SyntaxWarning")  # (random code calls a number)
+@pytest.mark.filterwarnings("ignore::SyntaxWarning")  # (hypothesmith compiles random code)
 @settings(
     max_examples=60,
     deadline=None,
