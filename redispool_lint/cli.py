@@ -292,7 +292,10 @@ def _run(
 
 
 def _report(result: LintResult, style: Style, unsafe: bool) -> Report:
-    lines = {path: source.lines for path, source in result.sources.items()}
+    # Lines of the files with findings (what formats show): when fixes are planned every file's
+    # source is at hand, and splitting them all would cost time and memory for nothing.
+    paths = {finding.path for finding in result.findings}
+    lines = {path: result.sources[path].lines for path in paths if path in result.sources}
     return Report(
         findings=result.findings,
         errors=list(result.errors),
