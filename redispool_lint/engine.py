@@ -96,16 +96,58 @@ class _Analysis:
 
     def plan(self, findings: list[Finding], sources: dict[str, SourceFile]) -> list[Finding]:
         """The findings with fixes attached (imports LibCST). A fix may edit any file of the
-        project (the lifespan's module), so every file's text is decoded."""
+        project (the lifespan's module): the files the planner reads are decoded into
+        ``sources`` as it reads them."""
         from .fix.planner import attach_fixes
 
-        for index, file in enumerate(self.files):
-            source = self.project.source(index)
-            if source is not None:
-                sources.setdefault(file.display, source)
+        project_sources = _ProjectSources(self.project, self.files, sources)
         return attach_fixes(
-            findings, sources, self.model, self.requests, self.objects, self.settings
+            findings, project_sources, self.model, self.requests, self.objects, self.settings
         )
+
+
+class _ProjectSources:
+    """Every project file's source for the fix planner (``fix.context.Sources``), decoded when
+    asked for into ``known`` (the run's sources: the fix writes from them). Decoding every
+    file of a large project costs time and tens of MiB; the planner reads a few, and looks
+    through the rest for a word, which is first looked for in the bytes (an ASCII word is in a
+    file's raw bytes whatever its encoding)."""
+
+    def __init__(
+        self, project: _Project, files: list[ProjectFile], known: dict[str, SourceFile]
+    ) -> None:
+        self._project = project
+        self._known = known
+        self._index = {file.display: index for index, file in enumerate(files)}
+        self._with_text: dict[tuple[str, ...], list[str]] = {}
+
+    def get(self, path: str) -> SourceFile | None:
+        source = self._known.get(path)
+        if source is None:
+            index = self._index.get(path)
+            source = self._project.source(index) if index is not None else None
+            if source is not None:
+                self._known[path] = source
+        return source
+
+    def with_text(self, *needles: str) -> Iterator[SourceFile]:
+        # (Memoised: the planner asks the same question for every finding of an app.)
+        paths = self._with_text.get(needles)
+        if paths is None:
+            encoded = [needle.encode() for needle in needles if needle.isascii()]
+            prefilter = len(encoded) == len(needles)
+            datas = self._project.datas
+            paths = [
+                path
+                for path, index in self._index.items()
+                if (data := datas[index]) is not None
+                and (not prefilter or any(word in data for word in encoded))
+            ]
+            self._with_text[needles] = paths
+        for path in paths:
+            source = self.get(path)
+            if source is not None and any(needle in source.text for needle in needles):
+                yield source
 
 
 #: A file's module name, its other names, and whether it is a package's ``__init__``.

@@ -7,7 +7,9 @@ rendered, so that the planner renders them in one place.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Protocol
 
 import libcst as cst
 
@@ -21,12 +23,23 @@ from .apps import Apps
 from .cst_tools import CannotFix, FileOps, ParsedFile
 
 
+class Sources(Protocol):
+    """The project's sources, as the planner reads them: a fix may edit any file (the
+    lifespan's module), and some of its checks look through every file for a word."""
+
+    def get(self, path: str) -> SourceFile | None:
+        """The decoded source of a file (by its display path), or None."""
+
+    def with_text(self, *needles: str) -> Iterator[SourceFile]:
+        """The sources whose text contains one of ``needles``."""
+
+
 class FixContext:
     """The inputs of one planning run, and the files it parsed."""
 
     def __init__(
         self,
-        sources: dict[str, SourceFile],
+        sources: Sources,
         model: ProjectModel,
         apps: Apps,
         objects: RedisObjects,

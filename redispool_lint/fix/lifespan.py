@@ -128,9 +128,8 @@ class LifespanPlanner:
         pattern = re.compile(
             r"\.state\.(\w+)" if dict_style else rf"\b(?:{'|'.join(sorted(names))})\.state\.(\w+)"
         )
-        for source in self.ctx.sources.values():
-            if ".state." in source.text:  # (a file without it needs no regex: most files)
-                taken.update(pattern.findall(source.text))
+        for source in self.ctx.sources.with_text(".state."):
+            taken.update(pattern.findall(source.text))
         preferred = self.ctx.settings.client_attribute
         candidates = [preferred, f"{preferred}_client"]
         if spec.flavor is Flavor.SYNC:
@@ -157,10 +156,9 @@ class LifespanPlanner:
         else:
             pattern = re.compile(rf"\b{re.escape(spec.pool.rsplit('.', 1)[-1])}\b")
         definition = self.ctx.model.modules.get(spec.pool.rsplit(".", 1)[0])
-        needle = spec.pool.rsplit(".", 1)[-1]  # (every match has it: most files need no scan)
-        for path, source in self.ctx.sources.items():
-            if needle not in source.text:
-                continue
+        # (Every match has the pool's last name: most files need no scan.)
+        for source in self.ctx.sources.with_text(spec.pool.rsplit(".", 1)[-1]):
+            path = source.display
             module = self.ctx.modules_by_path.get(path)
             if module is None or module.is_test:
                 continue
@@ -381,9 +379,8 @@ class LifespanPlanner:
         if not app.at_module_level:
             raise CannotFix("the application is not created at module level")
         if app.other_lifecycle or any(
-            ("lifespan_context" in source.text or ".router." in source.text)
-            and _LIFESPAN_ELSEWHERE.search(source.text)
-            for source in self.ctx.sources.values()
+            _LIFESPAN_ELSEWHERE.search(source.text)
+            for source in self.ctx.sources.with_text("lifespan_context", ".router.")
         ):
             # A lifespan set on the router, or startup code registered another way, would
             # replace or skip the lifespan the fix adds.

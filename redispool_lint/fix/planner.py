@@ -27,11 +27,10 @@ from ..diagnostics import Edit, Finding, Fix
 from ..project.model import ProjectModel
 from ..project.objects import RedisObjects
 from ..project.requests import RequestAnalysis
-from ..source import SourceFile
 from .apps import Apps
 from .clients import Clients, Target
 from .closes import CloseRewriter
-from .context import FixContext, Rewrite
+from .context import FixContext, Rewrite, Sources
 from .cst_tools import CannotFix, FileOps, render, text_edits
 from .lifespan import AppPlan, LifespanPlanner
 from .request_side import RequestRewriter
@@ -42,7 +41,7 @@ _FIXED_CODES = _CONSTRUCTOR_CODES | {"RPL005", "RPL008"}
 
 def attach_fixes(
     findings: list[Finding],
-    sources: dict[str, SourceFile],
+    sources: Sources,
     model: ProjectModel,
     requests: RequestAnalysis,
     objects: RedisObjects,
@@ -67,7 +66,7 @@ class Planner:
 
     def __init__(
         self,
-        sources: dict[str, SourceFile],
+        sources: Sources,
         model: ProjectModel,
         requests: RequestAnalysis,
         objects: RedisObjects,

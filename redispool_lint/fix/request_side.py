@@ -9,7 +9,7 @@ with no ``Request`` in reach gets a ``request`` parameter.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator
 
 import libcst as cst
 
@@ -62,6 +62,9 @@ class RequestRewriter:
     def __init__(self, ctx: FixContext) -> None:
         self.ctx = ctx
 
+    def _texts_with(self, needle: str) -> Iterator[str]:
+        return (source.text for source in self.ctx.sources.with_text(needle))
+
     def rewrite(self, target: Target, plan: AppPlan) -> Rewrite:
         """The whole fix of one finding: its request side, and the app's lifespan side."""
         parsed = self.ctx.file(target.module.path)
@@ -73,8 +76,7 @@ class RequestRewriter:
         for statement in target.removals:
             ops.remove(statement)
         shared = self.shared_expression(target, plan, parsed, fdef, ops)
-        texts = [source.text for source in self.ctx.sources.values()]
-        returned = rewrite_use(ops, parsed, node, fdef, shared, texts)
+        returned = rewrite_use(ops, parsed, node, fdef, shared, self._texts_with)
         unsafe = target.unsafe_reason or returned
         if target.function.is_generator and self.ctx.apps.is_entry(target.function.qualname):
             # A dependency that yielded its client now returns the shared one.
@@ -203,7 +205,7 @@ def rewrite_use(
     call: cst.Call,
     fdef: cst.FunctionDef,
     shared: str,
-    all_texts: Sequence[str] = (),
+    texts_with: Callable[[str], Iterable[str]],
 ) -> str | None:
     """Make the code that used the per-request client use ``shared`` instead; returns why the
     rewrite is unsafe, if it is."""
@@ -241,7 +243,7 @@ def rewrite_use(
         # client and its closes in this function go; unsafe when other code closes it too.
         why_not = f"`{attribute}` is closed in a way the fix does not rewrite"
         closed_here = _hold_shared(ops, fdef, node, attribute, shared, why_not)
-        return _closed_elsewhere(attribute, closed_here, all_texts)
+        return _closed_elsewhere(attribute, closed_here, texts_with)
     if name is not None:
         _hold_shared(
             ops,
@@ -275,7 +277,9 @@ def _hold_shared(
     return len(closes)
 
 
-def _closed_elsewhere(attribute: str, closed_here: int, all_texts: Sequence[str]) -> str | None:
+def _closed_elsewhere(
+    attribute: str, closed_here: int, texts_with: Callable[[str], Iterable[str]]
+) -> str | None:
     """Why holding the shared client in ``attribute`` is unsafe: other code closes it too."""
     # Closes of the same attribute reached from another request object elsewhere
     # (``request.state.redis.aclose()``); the app's own ``app.state.redis`` is not it.
@@ -286,10 +290,8 @@ def _closed_elsewhere(attribute: str, closed_here: int, all_texts: Sequence[str]
         rf"|with\s+(\w+)\.{re.escape(holder)}\.{re.escape(last)}\b"
     )
     elsewhere = -closed_here
-    needle = f".{holder}.{last}"  # (in both alternatives: most files need no regex)
-    for text in all_texts:
-        if needle not in text:
-            continue
+    # (``.holder.last`` is in both alternatives: the texts without it need no pattern.)
+    for text in texts_with(f".{holder}.{last}"):
         for match in pattern.finditer(text):
             if (match.group(1) or match.group(2)) != "app":
                 elsewhere += 1
