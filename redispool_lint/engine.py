@@ -73,7 +73,8 @@ class LintResult:
     files_analysed: int = 0
     #: Display paths of the files linted (reported), for formats with one entry per file (JUnit).
     reported_paths: list[str] = field(default_factory=list)
-    #: Decoded sources of reported files with findings, for showing lines and applying fixes.
+    #: Decoded sources of reported files with findings (for showing lines), and of the files the
+    #: fix planner read (for applying fixes).
     sources: dict[str, SourceFile] = field(default_factory=dict)
     #: What the rules saw, kept so that fixes can be planned after the fact (``plan_fixes``).
     analysis: _Analysis | None = field(default=None, repr=False, compare=False)
@@ -191,7 +192,7 @@ def _summarise(
         outcome.error = str(error)
         return outcome
     # Keep the text of reported files for suppressions and showing source lines, and of every
-    # file when fixing (a fix may edit the lifespan's module).
+    # file parsed when fixing (the planner reads them again).
     outcome.source = source if want_source else None
     tree = parse(source)
     if isinstance(tree, ParseFailure):
@@ -839,11 +840,8 @@ def lint(
         if findings and source is not None:
             result.sources[file.display] = source
         result.findings += findings
-    if keep_sources:
-        for index, file in enumerate(discovery.files):
-            source = project.source(index)
-            if source is not None:
-                result.sources.setdefault(file.display, source)
+    # (Fix planning adds the sources of the files it reads, the ones its fixes edit among them:
+    # ``_Analysis.plan``.)
     result.findings.sort(key=lambda f: f.sort_key)
     result.analysis = _Analysis(project, discovery.files, model, requests, objects, settings)
     if plan_fixes:  # --fix / --diff: attach rewrites (imports LibCST)
