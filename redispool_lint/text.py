@@ -303,10 +303,6 @@ def _words_of(data: bytes | None) -> tuple[bytes, ...]:
     return tuple(set(_WORD.findall(data))) if data is not None else ()
 
 
-def _roots_of(data: bytes | None) -> tuple[bytes, ...]:
-    return tuple(read_imports(data).roots) if data is not None else ()
-
-
 #: Bumped whenever what ``TextIndex.export`` writes changes meaning.
 _SAVED_FORMAT = 3
 
@@ -344,10 +340,7 @@ class TextIndex:
     def _root_postings(self) -> _Postings:
         if self._roots is None:
             self._roots = _Postings.build(
-                [
-                    tuple(root.encode() for root in self.roots_of(index))
-                    for index in range(len(self.datas))
-                ]
+                [tuple(self.imports_of(index).roots) for index in range(len(self.datas))]
             )
             self.changed = True
         return self._roots
@@ -539,7 +532,7 @@ class TextIndex:
         if root_files is not None:
             roots = _Postings(list(root_files), dict(root_index))
             for member in changed:
-                roots.replace(member, _roots_of(self.datas[member]))
+                roots.replace(member, tuple(self.imports_of(member).roots))
             self._roots = roots
         if word_files is not None:
             words = _Postings(list(word_files), dict(word_index))

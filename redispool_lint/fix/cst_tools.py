@@ -244,11 +244,7 @@ class ParsedFile:
         module = self.module
         self._header_text = "".join(module.code_for_node(line) for line in module.header)
         texts: dict[cst.CSTNode, str] = {s: module.code_for_node(s) for s in module.body}
-        parts = [self._header_text, *texts.values()]
-        parts += [module.code_for_node(line) for line in module.footer]
-        if _trailing_newline(module, "".join(parts)) != self.source.text:
-            return {}
-        return texts
+        return texts if _adds_up(module, self._header_text, texts, self.source.text) else {}
 
     def statement(self, code: str) -> cst.BaseStatement:
         return cst.parse_statement(code, config=self.module.config_for_parsing)
@@ -327,13 +323,16 @@ def _slice_statements(module: cst.Module, text: str) -> tuple[str, dict[cst.CSTN
         # A file without a final line end: LibCST's statement ends with one all the same
         # (``code_of`` takes it off the whole file again), and what is put after it needs it.
         texts[last] += module.default_newline
-    # The ends as LibCST has them (a few lines): the pieces must add up to the file as
-    # ``code_of`` puts them together.
+    # The ends as LibCST has them (a few lines).
     header = "".join(module.code_for_node(line) for line in module.header)
-    footer_code = "".join(module.code_for_node(line) for line in module.footer)
-    if _trailing_newline(module, header + "".join(texts.values()) + footer_code) != text:
-        return None
-    return header, texts
+    return (header, texts) if _adds_up(module, header, texts, text) else None
+
+
+def _adds_up(module: cst.Module, header: str, texts: dict[cst.CSTNode, str], text: str) -> bool:
+    """Do the header, the statements' texts and the footer make the file's text, as
+    ``code_of`` puts them together?"""
+    footer = "".join(module.code_for_node(line) for line in module.footer)
+    return _trailing_newline(module, header + "".join(texts.values()) + footer) == text
 
 
 def _trailing_newline(module: cst.Module, text: str) -> str:
