@@ -21,7 +21,9 @@ once, in turn), so that a busy machine slows them all alike:
   terminal's concise format (fix hints planned where there are findings) and with
   ``--format github`` (the analysis alone, as CI runs it);
 * ``ruff check --select ASYNC --no-cache TREE``;
-* a bare ``ast.parse`` of every ``.py`` file of the tree, in one Python process.
+* a bare ``ast.parse`` of every ``.py`` file of the tree, in one Python process;
+* the floor under any of it: a Python process that lists the tree and reads every ``.py`` file,
+  and the same after importing redispool-lint (what the linter pays before it parses a file).
 
 Reports medians, ratios to ruff, the peak memory (max RSS) of each process (``os.wait4``), and
 warm-cache runs on (c) and (c'): the cache filled, one file changed, then ``redispool-lint FILE``
@@ -70,6 +72,19 @@ for folder, dirs, files in os.walk(sys.argv[1]):
             except (SyntaxError, ValueError):
                 failed += 1
 print(count, failed)
+"""
+
+#: What any CPython program pays on a tree before it parses a file: starting the interpreter,
+#: listing the tree and reading every ``.py`` file (the floor under the target "2x ruff").
+READ_LOOP = r"""
+import os, sys
+count = 0
+for folder, dirs, files in os.walk(sys.argv[1]):
+    for name in files:
+        if name.endswith(".py"):
+            with open(os.path.join(folder, name), "rb") as handle:
+                count += len(handle.read())
+print(count)
 """
 
 
@@ -131,7 +146,13 @@ def tools(tree: Path) -> dict[str, list[str]]:
         "redispool-lint --format github": [*LINTER, "--no-cache", "--format", "github", str(tree)],
         "ruff --select ASYNC": [*RUFF, "check", "--select", "ASYNC", "--no-cache", "-q", str(tree)],
         "ast.parse loop": [sys.executable, "-c", AST_LOOP, str(tree)],
+        FLOOR_READ: [sys.executable, "-c", READ_LOOP, str(tree)],
+        FLOOR_IMPORT: [sys.executable, "-c", "import redispool_lint.cli\n" + READ_LOOP, str(tree)],
     }
+
+
+FLOOR_READ = "python: start, list and read every file"
+FLOOR_IMPORT = "the same, after importing redispool-lint"
 
 
 def measure(tree: Path, runs: int) -> dict[str, Sample]:
@@ -185,7 +206,12 @@ def table(title: str, tree: Path, samples: dict[str, Sample]) -> list[str]:
             f"| {name} | {sample.median:.3f} | {min(sample.seconds):.3f} | "
             f"{max(sample.seconds):.3f} | {sample.median / ruff:.2f}x | {sample.peak_mib:.0f} |"
         )
-    lines.append(f"\nLargest worker process of redispool-lint: {worker_peak(tree):.0f} MiB.\n")
+    floor = samples[FLOOR_IMPORT].median
+    lines.append(
+        f"\nWhat redispool-lint pays before it parses a file (the last row): {floor:.3f} s, "
+        f"{floor / ruff:.2f}x ruff.\n"
+    )
+    lines.append(f"Largest worker process of redispool-lint: {worker_peak(tree):.0f} MiB.\n")
     return lines
 
 
