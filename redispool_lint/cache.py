@@ -21,9 +21,10 @@ import os
 import pickle
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from . import __version__
 from .project.summary import ModuleSummary
@@ -34,6 +35,9 @@ _GITIGNORE = "# Created by redispool-lint: nothing here belongs in version contr
 #: The words and imports of every file of the project (see ``text.TextIndex``): a warm run
 #: re-reads the words of the files that changed only.
 _TEXT_INDEX = "text-index.marshal"
+#: The module layout of the project (``layout.Layout``): the same while no file is added,
+#: removed or renamed.
+_LAYOUT = "layout.pickle"
 _TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# This is a cache of redispool-lint.\n"
 
 
@@ -136,24 +140,35 @@ class Cache:
 
     def text_index(self) -> object:
         """The text indexes saved by the last run (``TextIndex.export``), or None."""
+        return self._load(_TEXT_INDEX, marshal.load)
+
+    def store_text_index(self, saved: tuple[Any, ...]) -> None:
+        # (marshal, not pickle: the indexes are plain tuples, dicts and bytes, and marshal
+        # loads them several times faster; the folder is per Python version.)
+        self._store(_TEXT_INDEX, saved, marshal.dumps)
+
+    def layout(self) -> object:
+        """The module layout saved by the last run (``layout.saved_layout``), or None."""
+        return self._load(_LAYOUT, pickle.load)
+
+    def store_layout(self, saved: object) -> None:
+        self._store(_LAYOUT, saved, lambda value: pickle.dumps(value, protocol=4))
+
+    def _load(self, name: str, load: Callable[[BinaryIO], object]) -> object:
         if not self.enabled:
             return None
         try:
-            with open(self.folder / _TEXT_INDEX, "rb") as handle:
-                return marshal.load(handle)
-        except FileNotFoundError:
-            return None
-        except Exception:  # corrupt, truncated, or written by another Python: rebuilt
+            with open(self.folder / name, "rb") as handle:
+                return load(handle)
+        except Exception:  # missing, corrupt, truncated, or of another Python: rebuilt
             return None
 
-    def store_text_index(self, saved: tuple[Any, ...]) -> None:
+    def _store(self, name: str, value: Any, dump: Callable[[Any], bytes]) -> None:
         if not self.enabled:
             return
         try:
-            # (marshal, not pickle: the indexes are plain tuples, dicts and bytes, and marshal
-            # loads them several times faster; the folder is per Python version.)
-            _atomic_write(self.folder / _TEXT_INDEX, marshal.dumps(saved))
-        except (OSError, ValueError):
+            _atomic_write(self.folder / name, dump(value))
+        except (OSError, ValueError):  # (ValueError: marshal meets a value it cannot write)
             self.enabled = False
 
     def close(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -47,13 +48,20 @@ def find_project_root(paths: Iterable[Path]) -> Path:
 
 @dataclass(frozen=True)
 class ProjectFile:
-    path: Path
+    #: The path as found: absolute when found by walking the project, as given when named.
+    location: str
     #: Shown to the user: relative to the working directory when below it.
     display: str
     #: Should findings in this file be reported (it is under a linted path)?
     reported: bool
     #: Named on the command line (not found by walking a folder): pre-commit's changed files.
     explicit: bool = False
+
+    @functools.cached_property
+    def path(self) -> Path:
+        # (Made when asked for: a project has thousands of files, and the analysis needs the
+        # path objects of a few.)
+        return Path(self.location)
 
 
 @dataclass
@@ -64,8 +72,8 @@ class Discovery:
     problems: list[tuple[str, str]] = field(default_factory=list)
 
 
-def display_path(path: Path, cwd: Path) -> str:
-    text, base = str(path), str(cwd)
+def display_path(path: str | Path, cwd: Path) -> str:
+    text, base = os.fspath(path), str(cwd)
     # (String arithmetic: this runs once per file of the project, and pathlib's is slow, the
     # more so when it fails: a project outside the working folder.)
     if text.startswith(base) and text[len(base) : len(base) + 1] == os.sep and base != os.sep:
@@ -73,7 +81,7 @@ def display_path(path: Path, cwd: Path) -> str:
     if os.name != "nt" and base != os.sep and text != base:
         return text  # pathlib's test is the same on POSIX (Windows ignores case)
     try:
-        return str(path.relative_to(cwd))
+        return str(Path(text).relative_to(cwd))
     except ValueError:
         return text
 
@@ -107,12 +115,14 @@ class _Ignore:
             return path.as_posix()
         return "" if relative == "." else relative
 
-    def excluded(self, path: Path, is_dir: bool, relative: str | None = None) -> bool:
-        """Is ``path`` excluded? ``relative`` is its ``relative()`` when the caller knows it."""
-        if path.name in self.names:
+    def excluded(self, path: Path, is_dir: bool) -> bool:
+        """Is ``path`` excluded?"""
+        return self.excluded_entry(path.name, is_dir, self.relative(path))
+
+    def excluded_entry(self, name: str, is_dir: bool, relative: str) -> bool:
+        """Is the file or folder ``name``, at ``relative`` (``relative()``), excluded?"""
+        if name in self.names:
             return True
-        if relative is None:
-            relative = self.relative(path)
         probe = relative + "/" if is_dir else relative
         if relative and self.excludes.patterns and self.excludes.match_file(probe):
             return True
@@ -146,23 +156,22 @@ def discover(
     ignore = _Ignore(root, excludes, respect_gitignore)
     seen: set[str] = set()
 
-    def absolute_text(path: Path) -> str:
+    def absolute_text(location: str) -> str:
         # (Strings, not pathlib: this runs for every file of the project.)
-        text = str(path)
-        return text if os.path.isabs(text) else str(path.absolute())
+        return location if os.path.isabs(location) else str(Path(location).absolute())
 
-    def add(path: Path, reported: bool, explicit: bool = False) -> None:
-        key = absolute_text(path)
+    def add(location: str, reported: bool, explicit: bool = False) -> None:
+        key = absolute_text(location)
         if key in seen:
             if reported:
                 for index, existing in enumerate(result.files):
-                    if absolute_text(existing.path) == key and not existing.reported:
+                    if absolute_text(existing.location) == key and not existing.reported:
                         result.files[index] = ProjectFile(
-                            existing.path, existing.display, True, explicit
+                            existing.location, existing.display, True, explicit
                         )
             return
         seen.add(key)
-        result.files.append(ProjectFile(path, display_path(path, cwd), reported, explicit))
+        result.files.append(ProjectFile(location, display_path(location, cwd), reported, explicit))
 
     # The linted paths first: files named explicitly are linted even when excluded, unless
     # --force-exclude (pre-commit passes changed files by name).
@@ -171,24 +180,24 @@ def discover(
         if target.is_dir() and not target.name.endswith(PYTHON_SUFFIXES):
             reported_dirs.append(target.absolute())
         elif target.is_symlink() and not target.exists():
-            add(target, True, True)  # dangling: reading it will say so
+            add(str(target), True, True)  # dangling: reading it will say so
         elif target.exists() or target.suffix in PYTHON_SUFFIXES:
             if force_exclude and _excluded_with_parents(ignore, target):
                 continue
-            add(target, True, True)
+            add(str(target), True, True)
         else:
             result.problems.append((display_path(target, cwd), "no such file or directory"))
 
     reported_prefixes = [(str(d), str(d).rstrip(os.sep) + os.sep) for d in reported_dirs]
 
-    def is_reported(path: Path) -> bool:
-        absolute = absolute_text(path)
+    def is_reported(location: str) -> bool:
+        absolute = absolute_text(location)
         return any(absolute == d or absolute.startswith(p) for d, p in reported_prefixes)
 
     walk_roots = [root] + [d for d in reported_dirs if root not in (d, *d.parents)]
     for walk_root in walk_roots:
-        for path in _walk(walk_root, ignore, result, ignore.relative(walk_root)):
-            add(path, is_reported(path))
+        for location in _walk(str(walk_root), ignore, result, ignore.relative(walk_root)):
+            add(location, is_reported(location))
     result.files.sort(key=lambda f: f.display)
     return result
 
@@ -204,37 +213,39 @@ def _excluded_with_parents(ignore: _Ignore, path: Path) -> bool:
     return ignore.excluded(absolute, False)
 
 
-def _walk(folder: Path, ignore: _Ignore, result: Discovery, relative: str) -> Iterator[Path]:
-    """Python files below a folder, not following links to folders (no loops).
+def _walk(folder: str, ignore: _Ignore, result: Discovery, relative: str) -> Iterator[str]:
+    """The paths of the Python files below a folder, not following links to folders (no
+    loops).
 
     ``relative`` is the folder's path relative to the root (``ignore.relative``), extended by
-    name on the way down rather than worked out again for every file.
+    name on the way down rather than worked out again for every file. (Strings, not pathlib:
+    this runs for every file and folder of the project.)
     """
-    ignore.load_gitignore(folder)
+    ignore.load_gitignore(Path(folder))
     try:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
     except OSError as error:
-        result.problems.append((str(folder), f"cannot list folder: {error.strerror}"))
+        result.problems.append((folder, f"cannot list folder: {error.strerror}"))
         return
     for entry in entries:
-        path = Path(entry.path)
-        inner = f"{relative}/{entry.name}" if relative else entry.name
+        name = entry.name
+        inner = f"{relative}/{name}" if relative else name
         try:
             is_dir = entry.is_dir(follow_symlinks=False)
         except OSError:
             is_dir = False
         if is_dir:
-            if ignore.excluded(path, True, inner):
+            if ignore.excluded_entry(name, True, inner):
                 continue
-            if entry.name.endswith(PYTHON_SUFFIXES):
-                result.problems.append((str(path), "is a directory, not a Python file"))
+            if name.endswith(PYTHON_SUFFIXES):
+                result.problems.append((entry.path, "is a directory, not a Python file"))
                 continue
-            yield from _walk(path, ignore, result, inner)
-        elif entry.name.endswith(PYTHON_SUFFIXES):
-            if entry.is_symlink() and Path(entry.path).is_dir():
+            yield from _walk(entry.path, ignore, result, inner)
+        elif name.endswith(PYTHON_SUFFIXES):
+            if entry.is_symlink() and os.path.isdir(entry.path):
                 continue  # a link to a folder named like a file
-            if not ignore.excluded(path, False, inner):
-                yield path
+            if not ignore.excluded_entry(name, False, inner):
+                yield entry.path
 
 
 #: Stands for a module's own name in the names worked out per folder (``ModuleNamer.names``).
@@ -262,7 +273,12 @@ class ModuleNamer:
             found = self._has_init[folder] = os.path.exists(os.path.join(folder, "__init__.py"))
         return found
 
-    def _absolute(self, path: Path) -> str:
+    @property
+    def package_folders(self) -> dict[str, bool]:
+        """Every folder looked at for an ``__init__.py`` so far, and whether it has one."""
+        return self._has_init
+
+    def _absolute(self, path: str | Path) -> str:
         text = os.fspath(path)
         return text if os.path.isabs(text) and os.sep + "." not in text else os.path.abspath(text)
 
@@ -274,7 +290,7 @@ class ModuleNamer:
             return absolute[len(self._below) :]
         return None
 
-    def names(self, path: Path) -> tuple[str, list[str], bool]:
+    def names(self, path: str | Path) -> tuple[str, list[str], bool]:
         """The module's canonical dotted name, other names it may be imported by, and
         is_package.
 
@@ -341,7 +357,7 @@ class ModuleNamer:
             self._folders[folder] = known
         return known
 
-    def is_test(self, path: Path) -> bool:
+    def is_test(self, path: str | Path) -> bool:
         """Tests, their fixtures and scripts: their apps are not the application's request
         path."""
         folder, name = os.path.split(self._absolute(path))

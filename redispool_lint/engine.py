@@ -17,10 +17,11 @@ import pathspec
 from . import noqa, redis_api
 from .cache import Cache, context_digest, summary_key
 from .config import Settings, selected_codes
-from .demand import Demand, ModuleInfo, Namespace, resolving_refs
+from .demand import Demand, Namespace, resolving_refs
 from .diagnostics import FileError, Finding, Position
 from .discovery import ModuleNamer, ProjectFile, discover
-from .frameworks import FRAMEWORK_PACKAGES, build_knowledge
+from .frameworks import build_knowledge
+from .layout import Layout, Names, build_layout, layout_key, restored_layout, saved_layout
 from .project.extract import extract
 from .project.model import ProjectModel
 from .project.objects import RedisObjects
@@ -39,12 +40,6 @@ from .source import (
     source_from_bytes,
 )
 from .text import FileFacts, TextIndex
-
-#: Standard library module names (3.10+ lists them; before, the few a web app is likely to
-#: shadow with a module of its own).
-_STDLIB: frozenset[str] = frozenset(
-    getattr(sys, "stdlib_module_names", ("json", "logging", "typing", "types", "queue", "http"))
-)
 
 _EXTRACT_RECURSION_LIMIT = 4000
 _MAX_REF_SEGMENTS = 48
@@ -149,10 +144,6 @@ class _ProjectSources:
             source = self.get(path)
             if source is not None and any(needle in source.text for needle in needles):
                 yield source
-
-
-#: A file's module name, its other names, and whether it is a package's ``__init__``.
-_Names = tuple[str, tuple[str, ...], bool]
 
 
 @dataclass(frozen=True)
@@ -281,7 +272,8 @@ class _Jobs:
         self.keep_sources = keep_sources
         self._jobs: list[_Job | None] = [None] * len(files)
         self.namer = ModuleNamer(root)
-        self._names: list[_Names] | None = None
+        self._names: list[Names] | None = None
+        self._layout: Layout | None = None
 
     def __len__(self) -> int:
         return len(self.files)
@@ -306,16 +298,32 @@ class _Jobs:
             self._jobs[index] = job
         return job
 
-    def names(self) -> list[_Names]:
+    def names(self) -> list[Names]:
         """Every file's module name, other names and whether it is a package (the rest of a
         job is made for the files the analysis reads)."""
+        if self._layout is not None:
+            return self._layout.names
         if self._names is None:
             names = self.namer.names
             self._names = []
             for file in self.files:
-                module, aliases, is_package = names(file.path)
+                module, aliases, is_package = names(file.location)
                 self._names.append((module, tuple(aliases), is_package))
         return self._names
+
+    def layout(self, packages: frozenset[str], cache: Cache | None) -> Layout:
+        """The project's module layout: from the cache when no file was added, removed or
+        renamed since it was saved, and no folder gained or lost its ``__init__.py``."""
+        if self._layout is None:
+            paths = [file.location for file in self.files]
+            key = layout_key(self.root, paths, packages)
+            layout = restored_layout(cache.layout(), key) if cache is not None else None
+            if layout is None:
+                layout = build_layout(self.root, paths, packages)
+                if cache is not None:
+                    cache.store_layout(saved_layout(layout, key))
+            self._layout = layout
+        return self._layout
 
     def __iter__(self) -> Iterator[_Job]:
         return (self[index] for index in range(len(self.files)))
@@ -337,26 +345,52 @@ class _Project:
         self.keep_names: frozenset[str] = frozenset()
         self.cache = cache
         self.keep_sources = keep_sources
-        self.datas: list[bytes | None] = []
         self.read_errors: dict[int, str] = {}
         self.outcomes: dict[int, _Outcome] = {}
-        for index, file in enumerate(jobs.files):
-            data = jobs.data(index)
-            if data is not None:
-                self.datas.append(data)
-                continue
-            try:
-                self.datas.append(read_bytes(file.path))
-            except SourceError as error:
-                self.datas.append(None)
-                self.read_errors[index] = str(error)
-        self.facts: list[FileFacts | None] = [
-            FileFacts(data) if data is not None else None for data in self.datas
-        ]
+        self._datas: list[bytes | None] | None = None
+        self._facts: list[FileFacts | None] | None = None
+        #: Files read one at a time, before every file was (``data``).
+        self._read: dict[int, bytes | None] = {}
+
+    @property
+    def datas(self) -> list[bytes | None]:
+        """Every file's bytes (None where it cannot be read), all read on first use: a
+        pre-commit run whose named files cannot hold a finding reads only those."""
+        if self._datas is None:
+            self._datas = [self.data(index) for index in range(len(self.jobs.files))]
+        return self._datas
+
+    @property
+    def facts(self) -> list[FileFacts | None]:
+        """Every file's text facts (``text.FileFacts``), made with ``datas``."""
+        if self._facts is None:
+            self._facts = [FileFacts(data) if data is not None else None for data in self.datas]
+        return self._facts
+
+    def fact(self, index: int) -> FileFacts | None:
+        """One file's text facts (``facts``), without reading every file."""
+        if self._facts is not None:
+            return self._facts[index]
+        data = self.data(index)
+        return FileFacts(data) if data is not None else None
+
+    def data(self, index: int) -> bytes | None:
+        """One file's bytes (None where it cannot be read: ``read_errors`` says why)."""
+        if self._datas is not None:
+            return self._datas[index]
+        if index not in self._read:
+            data = self.jobs.data(index)
+            if data is None:
+                try:
+                    data = read_bytes(self.jobs.files[index].location)
+                except SourceError as error:
+                    self.read_errors[index] = str(error)
+            self._read[index] = data
+        return self._read[index]
 
     def summarise(self, indices: Iterable[int]) -> None:
         """Summarise the files not summarised yet (cache first, then parse)."""
-        todo = sorted(i for i in indices if i not in self.outcomes and self.datas[i] is not None)
+        todo = sorted(i for i in indices if i not in self.outcomes and self.data(i) is not None)
         if not todo:
             return
         missing: list[int] = []
@@ -369,7 +403,7 @@ class _Project:
             outcome.summary = cached.summary
             outcome.parse_failure = cached.failure
             self.outcomes[index] = outcome
-        jobs = [replace(self.jobs[i], data=self.datas[i]) for i in missing]
+        jobs = [replace(self.jobs[i], data=self.data(i)) for i in missing]
         wants = [self._wants_source(i) for i in missing]
         for index, outcome in zip(
             missing, _summarise_many(jobs, self.keep_roots, self.keep_names, wants)
@@ -383,7 +417,7 @@ class _Project:
 
     def summary_known(self, index: int) -> bool:
         """Has the file been summarised (or found unreadable or unparsable)?"""
-        return index in self.outcomes or self.datas[index] is None
+        return index in self.outcomes or self.data(index) is None
 
     def summary(self, index: int) -> ModuleSummary | None:
         outcome = self.outcomes.get(index)
@@ -394,7 +428,7 @@ class _Project:
 
     def _cache_key(self, index: int) -> str:
         job = self.jobs[index]
-        data = self.datas[index]
+        data = self.data(index)
         assert data is not None
         return summary_key(
             data, job.module, job.display, job.is_package, job.is_test, self._context_digest
@@ -413,7 +447,7 @@ class _Project:
         outcome = self.outcomes.get(index)
         if outcome is not None and outcome.source is not None:
             return outcome.source
-        data = self.datas[index]
+        data = self.data(index)
         if data is None:
             return None
         file = self.jobs.files[index]
@@ -432,7 +466,7 @@ class _Project:
         outcome = self.outcomes.get(index)
         if outcome is not None and outcome.error is not None:
             return outcome.error
-        data = self.datas[index]
+        data = self.data(index)
         assert data is not None
         try:
             check_decodes(data)
@@ -440,10 +474,6 @@ class _Project:
             return str(error)
         return None
 
-
-#: Packages whose own source, found in a project (a virtualenv, a vendored copy), is knowledge
-#: rather than project code: the Redis clients (``redis_api``) and the web frameworks.
-_LIBRARY_PACKAGES = frozenset(redis_api.PACKAGES) | FRAMEWORK_PACKAGES
 
 _CONSTRUCTOR_NAMES = frozenset(
     name.rsplit(".", 1)[-1] for name in redis_api.CONSTRUCTORS
@@ -537,11 +567,17 @@ def _needed(
             return needed, candidates
 
 
+def _only_named_files_reported(files: list[ProjectFile]) -> bool:
+    """Are the reported files all named on the command line (pre-commit's changed files)?"""
+    reported = [file for file in files if file.reported]
+    return bool(reported) and all(file.explicit for file in reported)
+
+
 def _only_named_files_cannot_hold_findings(
     project: _Project, namespace: Namespace, files: list[ProjectFile]
 ) -> bool:
-    """Are the reported files all named on the command line, and is there no place in them
-    where a rule could report?
+    """Is there no place in the reported files, all named on the command line, where a rule
+    could report?
 
     Every finding is reported at a call that resolves to a Redis constructor, a call of a close
     method, a ``with`` item, or a call entered as a context manager (see the rules). A call can
@@ -552,8 +588,6 @@ def _only_named_files_cannot_hold_findings(
     hold a finding, whatever the rest of the project does.
     """
     reported = [index for index, file in enumerate(files) if file.reported]
-    if not reported or not all(files[index].explicit for index in reported):
-        return False
     project.summarise(reported)
     for index in reported:
         summary = project.summary(index)
@@ -698,49 +732,42 @@ def lint(
     reachable: frozenset[int]
     needed: set[int]
     candidates: set[int]
-    if full or any(fact is not None and fact.redis for fact in project.facts):
-        names = jobs.names()
-        aliases = _module_aliases(names, knowledge.packages)
-        project.keep_roots = frozenset(
-            {name.split(".", 1)[0] for module, others, _ in names for name in (module, *others)}
-            | knowledge.packages
-            | set(redis_api.PACKAGES)
+    if not full and _only_named_files_reported(discovery.files):
+        # Pre-commit names the changed files: when none of them has a call or a ``with`` where
+        # any rule could report, the question is answered without reading the rest.
+        layout = jobs.layout(knowledge.packages, cache)
+        project.keep_roots = layout.keep_roots
+        named_files_decide = _only_named_files_cannot_hold_findings(
+            project, layout.namespace, discovery.files
         )
-        infos = [
-            ModuleInfo(
-                module, (module, *(a for a in others if aliases.get(a) == module)), is_package
-            )
-            for module, others, is_package in names
-        ]
+    else:
+        named_files_decide = False
+    if named_files_decide:
+        reachable, needed, candidates = frozenset(), set(), set()
+    elif full or any(fact is not None and fact.redis for fact in project.facts):
+        layout = jobs.layout(knowledge.packages, cache)
+        aliases = layout.aliases
+        project.keep_roots = layout.keep_roots
+        infos = layout.infos
         reported = [file.reported for file in discovery.files]
-        library = frozenset(
-            index
-            for index, (module, _, _) in enumerate(names)
-            if module.split(".", 1)[0] in _LIBRARY_PACKAGES
+        library = layout.library
+        namespace = layout.namespace
+        text = TextIndex(project.datas)
+        text.know_bytes(
+            "redis",
+            [i for i, fact in enumerate(project.facts) if fact is None or fact.contains_redis],
         )
-        namespace = Namespace(infos, library)
-        if not full and _only_named_files_cannot_hold_findings(project, namespace, discovery.files):
-            # Pre-commit names the changed files: when none of them has a call or a ``with``
-            # where any rule could report, the question is answered without the rest (and
-            # without the text indexes).
-            reachable, needed, candidates = frozenset(), set(), set()
+        text_keys = [file.location for file in discovery.files]
+        if cache is not None:
+            text.restore(cache.text_index(), text_keys)
+        demand = Demand(infos, project.facts, reported, text, namespace)
+        if full:
+            needed = candidates = set(range(len(jobs))) - library
+            project.summarise(needed)
+            demand.reach(project.summarise, project.summary)
         else:
-            text = TextIndex(project.datas)
-            text.know_bytes(
-                "redis",
-                [i for i, fact in enumerate(project.facts) if fact is None or fact.contains_redis],
-            )
-            text_keys = [str(file.path) for file in discovery.files]
-            if cache is not None:
-                text.restore(cache.text_index(), text_keys)
-            demand = Demand(infos, project.facts, reported, text, namespace)
-            if full:
-                needed = candidates = set(range(len(jobs))) - library
-                project.summarise(needed)
-                demand.reach(project.summarise, project.summary)
-            else:
-                needed, candidates = _needed(project, demand, knowledge.packages)
-            reachable = demand.candidates
+            needed, candidates = _needed(project, demand, knowledge.packages)
+        reachable = demand.candidates
     else:
         # No file imports a Redis package: no file can hold a finding, and no module need be
         # named or parsed (but the files named on the command line, below).
@@ -822,7 +849,7 @@ def lint(
         ignored = _ignored_codes(per_file_ignores, file.path, discovery.root)
         if ignored:
             findings = [f for f in findings if not any(f.code.startswith(c) for c in ignored)]
-        facts = project.facts[index]
+        facts = project.fact(index)
         # Suppressions matter where there are findings to silence, or RPL codes to report unused.
         scan = facts is not None and facts.noqa and (bool(findings) or facts.noqa_rpl)
         source = project.source(index) if findings or scan else None
@@ -847,27 +874,6 @@ def lint(
     if plan_fixes:  # --fix / --diff: attach rewrites (imports LibCST)
         result.plan_fixes()
     return result
-
-
-def _module_aliases(names: list[_Names], packages: frozenset[str]) -> dict[str, str]:
-    """The other names modules may be imported by (apps run from a sub-folder), each held by one
-    module alone.
-
-    They come from the file names alone (every file, parsed or not): both ways of running the
-    analysis see the same namespace.
-    """
-    module_set = {module for module, _, _ in names}
-    alias_owners: dict[str, set[str]] = {}
-    for module, others, _ in names:
-        for alias in others:
-            alias_owners.setdefault(alias, set()).add(module)
-    # An alias must never shadow a library: app/core/redis.py is not `import redis`.
-    reserved = packages | set(redis_api.PACKAGES) | _STDLIB
-    aliases: dict[str, str] = {}
-    for alias, owners in alias_owners.items():
-        if len(owners) == 1 and alias not in module_set and alias.split(".")[0] not in reserved:
-            aliases[alias] = next(iter(owners))
-    return aliases
 
 
 def _ignored_codes(

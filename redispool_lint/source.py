@@ -99,7 +99,7 @@ def check_parse_size(data: bytes) -> None:
         )
 
 
-def read_bytes(path: Path) -> bytes:
+def read_bytes(path: str | Path) -> bytes:
     """A file's bytes; raises SourceError with a user-facing message.
 
     Only regular files are read: a FIFO or a socket named like a Python file would block or fail,

@@ -5,16 +5,26 @@ from __future__ import annotations
 
 import marshal
 import os
+import pickle
 import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
+from redispool_lint import engine
 from redispool_lint.cache import CACHE_DIR
 from redispool_lint.config import Settings
 from redispool_lint.engine import LintResult, lint
+from redispool_lint.layout import (
+    Layout,
+    build_layout,
+    layout_key,
+    restored_layout,
+    saved_layout,
+)
 
 FIXTURE = Path(__file__).parent / "fixtures" / "projects"
 
@@ -238,3 +248,74 @@ def test_sparse_project_saves_no_word_index(tmp_path: Path) -> None:
     (index_file,) = (dense / CACHE_DIR).glob("*/text-index.marshal")
     assert marshal.loads(index_file.read_bytes())[3] is not None
     assert _keys(_lint(dense)) == _keys(_lint(dense, cache=False))
+
+
+def test_layout_is_taken_from_the_cache_while_the_files_are_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The module layout (every file's module names) is built once, then taken from the cache
+    until a file is added, removed or renamed."""
+    built: list[int] = []
+    original = engine.build_layout
+
+    def counting(root: Path, paths: Sequence[str], packages: frozenset[str]) -> Layout:
+        built.append(len(paths))
+        return original(root, paths, packages)
+
+    monkeypatch.setattr(engine, "build_layout", counting)
+    _project(tmp_path)
+    expected = _keys(_lint(tmp_path, cache=False))
+    assert len(built) == 1
+    assert _keys(_lint(tmp_path)) == expected
+    assert _keys(_lint(tmp_path)) == expected
+    assert len(built) == 2, "the second cached run took the layout from the cache"
+    (tmp_path / "app" / "added.py").write_text("VALUE = 1\n", encoding="utf-8")
+    assert _keys(_lint(tmp_path)) == expected
+    assert built[-1] == built[0] + 1, "a file added: built again"
+
+
+def test_saved_layout_is_refused_when_a_folder_gains_or_loses_its_init(tmp_path: Path) -> None:
+    """Module names depend on which folders are packages, also folders whose ``__init__.py``
+    is not among the files (excluded, or above the project root)."""
+    package = tmp_path / "outer" / "inner"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    (package / "module.py").write_text("VALUE = 1\n", encoding="utf-8")
+    paths = [str(package / "module.py")]
+    key = layout_key(tmp_path, paths, frozenset({"fastapi"}))
+    layout = build_layout(tmp_path, paths, frozenset({"fastapi"}))
+    assert layout.names[0][0] == "inner.module"
+    saved = saved_layout(layout, key)
+    restored = restored_layout(pickle.loads(pickle.dumps(saved)), key)
+    assert restored is not None and restored.names == layout.names
+    assert restored_layout(saved, layout_key(tmp_path, paths, frozenset())) is None
+    (package / "__init__.py").unlink()
+    assert restored_layout(saved, key) is None
+    assert build_layout(tmp_path, paths, frozenset({"fastapi"})).names[0][0] == "outer.inner.module"
+    (tmp_path / "outer" / "__init__.py").write_text("", encoding="utf-8")
+    assert restored_layout(saved, key) is None
+
+
+def test_pre_commit_run_reads_only_the_named_file_when_it_cannot_hold_a_finding(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _project(tmp_path, route=PLAIN_ROUTE)
+    _lint(tmp_path)
+    read: list[str] = []
+    original = engine.read_bytes
+
+    def recording(path: str | Path) -> bytes:
+        read.append(os.fspath(path))
+        return original(path)
+
+    monkeypatch.setattr(engine, "read_bytes", recording)
+    routes = tmp_path / "app" / "routes.py"
+    result = _lint(tmp_path, paths=[routes])
+    assert result.findings == [] and result.errors == [] and result.files_reported == 1
+    assert read == [str(routes)]
+    # A named file that can hold a finding: the rest of the project is read.
+    routes.write_text(ROUTE, encoding="utf-8")
+    read.clear()
+    helpers = tmp_path / "app" / "helpers.py"
+    assert [f.code for f in _lint(tmp_path, paths=[helpers]).findings] == ["RPL002"]
+    assert len(read) > 20
