@@ -95,8 +95,11 @@ def _starts_statement(data: bytes, start: int) -> bool:
     """Does a keyword at ``start`` begin a statement: at a line's start (after indentation),
     or after ``;`` or the ``:`` of a one-line block (``try: import x``)? Prose that says "taken
     from the cache" in a comment or a docstring is then not an import of ``the``."""
-    before = data[line_start_of(data, start) : start].rstrip(b" \t\f")
-    return not before or before[-1:] in (b";", b":")
+    line = data.rfind(b"\n", 0, start) + 1
+    before = data[line:start].rstrip(b" \t\f")
+    # (After a ``\r``: at the start of a line that ends the old Mac way. Finding the line's start
+    # costs more, and this is asked of every ``import`` and ``from`` of every file.)
+    return not before or before[-1:] in (b";", b":", b"\r")
 
 
 class ImportFacts(NamedTuple):
