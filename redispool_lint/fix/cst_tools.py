@@ -40,7 +40,7 @@ class CannotFix(Exception):
 
 def parse_module(text: str) -> cst.Module:
     """``cst.parse_module``, with the final line end of a file of old Mac line ends kept: LibCST
-    looks for a final ``\n`` only, and its code for the module would drop the final ``\r``."""
+    looks for a final ``\\n`` only, and its code for the module would drop the final ``\\r``."""
     module = cst.parse_module(text)
     if not module.has_trailing_newline and text.endswith("\r"):
         module = module.with_changes(has_trailing_newline=True)
