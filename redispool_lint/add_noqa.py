@@ -18,6 +18,7 @@ from . import noqa
 from .diagnostics import Edit, FileError, Finding, Position
 from .engine import LintResult
 from .fix.edits import apply_edits, encode, write_atomic
+from .lines import split_lines
 
 #: Findings a line comment cannot suppress: a file that does not parse has no lines to speak of.
 UNSUPPRESSIBLE = frozenset({"RPL999"})
@@ -33,11 +34,6 @@ class AddNoqaOutcome:
     errors: list[FileError] = field(default_factory=list)
 
 
-def _rows(text: str) -> list[str]:
-    """Physical lines as ``tokenize`` counts them (``str.splitlines`` also splits on \\f etc.)."""
-    return [line[:-1] if line.endswith("\r") else line for line in text.split("\n")]
-
-
 def noqa_edits(text: str, path: str, findings: list[Finding]) -> tuple[list[Edit], int]:
     """The edits that suppress ``findings`` in ``text``, and how many codes they add."""
     row_map = noqa.comment_rows(text)
@@ -46,7 +42,7 @@ def noqa_edits(text: str, path: str, findings: list[Finding]) -> tuple[list[Edit
     for finding in findings:
         row = noqa.resolve_row(row_map, finding.noqa_row)
         wanted.setdefault(row, set()).add(finding.code)
-    rows = _rows(text)
+    rows = split_lines(text)
     edits: list[Edit] = []
     added = 0
     for row, codes in sorted(wanted.items()):

@@ -19,6 +19,7 @@ import click
 from . import __version__
 from .config import ConfigError, Settings, find_config, load_config, validate_codes
 from .engine import LintResult, lint
+from .lines import split_lines_keepends
 from .output import FIX_FORMATS, FORMATS, HINT_FORMATS, Report, Style, render_statistics
 from .rules import ALL_RULES, RULES_BY_CODE, RULES_BY_NAME
 from .source import SourceFile
@@ -359,8 +360,8 @@ def _print_diff(changes: Mapping[str, tuple[SourceFile, str]]) -> None:
     for path, (source, new_text) in sorted(changes.items()):
         sys.stdout.writelines(
             difflib.unified_diff(
-                source.text.splitlines(keepends=True),
-                new_text.splitlines(keepends=True),
+                split_lines_keepends(source.text),
+                split_lines_keepends(new_text),
                 fromfile=f"a/{path}",
                 tofile=f"b/{path}",
             )

@@ -10,12 +10,12 @@ can hold one (``comment_rows``); ``--add-noqa`` writes its comments there too.
 
 from __future__ import annotations
 
-import io
 import re
 import tokenize
 from dataclasses import dataclass, field
 
 from .diagnostics import Applicability, Edit, Finding, Fix, Position
+from .lines import readline
 
 _NOQA = re.compile(
     r"#\s*noqa(?::[\s]?(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.IGNORECASE
@@ -84,7 +84,7 @@ def _comment_rows(tokens: list[tokenize.TokenInfo]) -> dict[int, int]:
 def comment_rows(text: str) -> dict[int, int]:
     """Rows that cannot end with a comment -> the next row that can (see the module's doc)."""
     try:
-        tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
+        tokens = list(tokenize.generate_tokens(readline(text)))
     except (tokenize.TokenError, SyntaxError, IndentationError):
         return {}
     return _comment_rows(tokens)
@@ -106,7 +106,7 @@ def scan(text: str) -> Suppressions:
     file_level = False
     directives: dict[int, Directive] = {}
     try:
-        tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
+        tokens = list(tokenize.generate_tokens(readline(text)))
     except (tokenize.TokenError, SyntaxError, IndentationError):
         return Suppressions(False, {})
     for token in tokens:

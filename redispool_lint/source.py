@@ -12,6 +12,8 @@ import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .lines import newline_of, split_lines
+
 
 class SourceError(Exception):
     """A file that cannot be read as Python source. The message names the problem, not the file."""
@@ -34,7 +36,7 @@ class SourceFile:
     @property
     def lines(self) -> list[str]:
         if self._lines is None:
-            self._lines = self.text.splitlines()
+            self._lines = split_lines(self.text)
         return self._lines
 
     def line(self, row: int) -> str:
@@ -78,11 +80,6 @@ def check_decodes(data: bytes) -> None:
     if data.isascii() and b"coding" not in head and b"\0" not in data:
         return
     decode(data)
-
-
-def newline_of(text: str) -> str:
-    index = text.find("\n")
-    return "\r\n" if index > 0 and text[index - 1] == "\r" else "\n"
 
 
 #: A file larger than this is not source code anyone wrote (generated data, a dump): its syntax

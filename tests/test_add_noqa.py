@@ -175,6 +175,24 @@ def test_line_endings_and_encoding_are_kept(project: Path) -> None:
     assert run_cli(["."], project).exit_code == 0
 
 
+def test_old_mac_line_ends_and_form_feeds(project: Path) -> None:
+    """Rows as Python counts them: ``\\r`` ends a line, a form feed does not."""
+    source = HANDLERS.replace("\nasync def", "\n\x0casync def").replace("\n", "\r")
+    app = project / "app.py"
+    app.write_bytes(source.encode())
+    run = run_cli(["--add-noqa", "."], project)
+    assert _added(run.stderr) == (5, 1)
+    data = app.read_bytes()
+    assert b"\n" not in data
+    lines = data.decode().split("\r")
+    assert lines[8] == '    client = Redis.from_url("redis://")  # noqa: E501, RPL002'
+    assert lines[21] == 'localhost""")  # noqa: RPL002'
+    assert lines[28] == '        "localhost")  # noqa: RPL002'
+    assert lines[36] == '"""  # noqa: RPL002'
+    assert ast.dump(ast.parse(data)) == ast.dump(ast.parse(HANDLERS))
+    assert run_cli(["."], project).exit_code == 0
+
+
 def test_ignore_noqa_shows_everything(project: Path) -> None:
     app = project / "app.py"
     app.write_text(HANDLERS.replace("# noqa: E501", "# noqa"), encoding="utf-8")

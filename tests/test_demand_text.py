@@ -99,6 +99,31 @@ def test_redis_import_test(source: str, imports: bool) -> None:
     assert FileFacts(source.encode()).redis is imports
 
 
+#: Sources whose text facts each line end could change (a statement's start, a continuation,
+#: the end of a parenthesised import, a comment's end, a directive's line).
+_LINE_END_SOURCES = [
+    "import os\nfrom shop import views\nx = 1; import late\n",
+    "# read from\nredis = None\n",
+    "import first, \\\n    second\nfrom \\\n    spaced import x\n",
+    "from a import (  # first (old)\n    b,\n    c as d,\n)\nafter = 1\nimport e\n",
+    "import os, \\\n    redis\n",
+    "# uses redis\nREDIS = 'redis://localhost'\n",
+    "x = app.  # comment\nstate\n",
+    "x = app.\\\n  stat  # e\ny = 1  # noqa: E501\nrpl1 = 2\n",
+]
+
+
+@pytest.mark.parametrize("newline", ["\r\n", "\r"], ids=["crlf", "cr"])
+@pytest.mark.parametrize("source", _LINE_END_SOURCES)
+def test_text_facts_do_not_depend_on_line_ends(source: str, newline: str) -> None:
+    """``\\r`` ends a line for Python as ``\\n`` does: the tests see the same statements."""
+    data, other = source.encode(), source.replace("\n", newline).encode()
+    assert read_imports(other) == read_imports(data)
+    facts, others = FileFacts(data), FileFacts(other)
+    assert (others.contains_redis, others.redis) == (facts.contains_redis, facts.redis)
+    assert (others.state, others.noqa, others.noqa_rpl) == (facts.state, facts.noqa, facts.noqa_rpl)
+
+
 _HELPER = (
     "import redis.asyncio\n\n\ndef make(request):\n    return redis.asyncio.from_url('redis://x')\n"
 )

@@ -4,6 +4,7 @@ projects of ``tests/fixtures/fix``: exit codes, what is written, and what never 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from redispool_lint.cli import main
+from redispool_lint.lines import split_lines
 
 from .helpers import FIXTURES
 
@@ -69,6 +71,29 @@ def test_diff_then_fix_then_nothing_left(in_project: Path) -> None:
     code, out, _ = run(in_project, ".", "--diff")
     assert code == 0
     assert "---" not in out and "+++" not in out
+
+
+def test_diff_rows_are_python_rows(in_project: Path) -> None:
+    """A form feed (a page break between definitions) ends no line for Python: every hunk's
+    rows are the file's rows, as editors and ``patch`` count them."""
+    for path in in_project.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace("\n\n\n", "\n\n\x0c\n"), encoding="utf-8")
+    code, out, _ = run(in_project, ".", "--diff")
+    assert code == 1
+    checked = 0
+    lines: list[str] = []
+    row = 0
+    for line in out.split("\n"):  # (not ``splitlines``: that splits at the form feeds too)
+        if line.startswith("--- a/"):
+            lines = split_lines((in_project / line[len("--- a/") :]).read_text(encoding="utf-8"))
+        elif hunk := re.match(r"@@ -(\d+)", line):
+            row = int(hunk.group(1))
+        elif line.startswith((" ", "-")) and not line.startswith("---"):
+            assert line[1:] == lines[row - 1]
+            row += 1
+            checked += 1
+    assert checked > 10 and "\x0c" in out
 
 
 def test_exit_non_zero_on_fix(in_project: Path) -> None:

@@ -4,6 +4,9 @@ the fix loop's choice of non-overlapping fixes."""
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import libcst as cst
 import pytest
 from hypothesis import given, settings
@@ -12,13 +15,16 @@ from hypothesis import strategies as st
 from redispool_lint.diagnostics import Applicability, Edit, Finding, Fix, Position
 from redispool_lint.fix import _choose
 from redispool_lint.fix.cst_tools import (
+    ParsedFile,
     _slice_statements,
     add_import,
     drop_unused_imports,
+    parse_module,
     text_edits,
+    tidy_imports,
 )
-from redispool_lint.fix.edits import apply_edits
-from redispool_lint.source import SourceError, read_source
+from redispool_lint.fix.edits import apply_edits, encode
+from redispool_lint.source import SourceError, read_source, source_from_bytes
 
 from .helpers import FIXTURES
 
@@ -124,7 +130,11 @@ def test_drop_unused_imports(old: str, new: str, expected: str) -> None:
 
 
 lines = st.lists(
-    st.sampled_from(["a\n", "b\n", "\n", "    c = 1\n", "d\r\n", "é\n", "x"]), max_size=12
+    st.sampled_from(
+        # (With old Mac line ends, and what ``str.splitlines`` takes for line ends and Python not.)
+        ["a\n", "b\n", "\n", "    c = 1\n", "d\r\n", "é\n", "x", "e\r", "\x0c\n", "f\x0cg\x85\n"]
+    ),
+    max_size=12,
 )
 
 
@@ -136,6 +146,39 @@ def test_text_edits_reproduce_the_new_text(old: list[str], new: list[str]) -> No
     assert apply_edits(before, edits) == after
     if before == after:
         assert edits == []
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"], ids=["lf", "crlf", "cr"])
+def test_text_edits_name_the_parser_s_rows(newline: str) -> None:
+    """Edits are read by people and tools (``--diff``, JSON): their rows are Python's."""
+    old = "\x0c\nimport a\n\x0cdef f():\n    return 1\n".replace("\n", newline)
+    new = old.replace("return 1", "return 2")
+    row = next(n.lineno for n in ast.walk(ast.parse(old)) if isinstance(n, ast.Return))
+    edits = text_edits("f.py", old, new)
+    assert [(e.start.row, e.end.row) for e in edits] == [(row, row + 1)]
+    assert apply_edits(old, edits) == new
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"], ids=["lf", "crlf", "cr"])
+def test_fixed_text_is_written_with_the_file_s_line_ends(newline: str) -> None:
+    source = source_from_bytes(Path("f.py"), "f.py", f"x = 1{newline}".encode())
+    # (New code comes from LibCST and the planner with ``\n``.)
+    fixed = f"x = 1{newline}y = 2\n"
+    assert encode(source, fixed) == f"x = 1{newline}y = 2{newline}".encode()
+
+
+def test_a_parsed_file_of_old_mac_line_ends() -> None:
+    """Statement rows count ``\\r`` line ends, and the final one is kept (LibCST's own
+    module drops it)."""
+    text = "import a\r\r\rdef f():\r    return g(1)\r\r\rx = h(2)\r"
+    parsed = ParsedFile(source_from_bytes(Path("f.py"), "f.py", text.encode()))
+    assert parsed.code_of(parsed.module) == text
+    for call in (n for n in ast.walk(ast.parse(text)) if isinstance(n, ast.Call)):
+        node = parsed.find(cst.Call, call.lineno, call.col_offset)
+        assert node is not None
+        assert parsed.code(node) == ast.get_source_segment(text, call)
+    old, new = "from redis import Redis\rx = Redis()\r", "from redis import Redis\rx = 1\r"
+    assert tidy_imports(old, new) == "x = 1\r"
 
 
 def _finding(path: str, *edits: Edit) -> Finding:
@@ -187,6 +230,8 @@ _SHAPES = [
     ("x = (\n    1,\n)  # trailing\ny = '''\ntext\n'''\n", True),
     ("x = 1\r\ny = 2\r\n", True),
     ("x = 1\r\n\r\n# c\r\ny = 2\r\n", True),
+    ("x = 1\ry = 2\r", True),
+    ("x = 1\r\r# c\ry = 2\r", True),
     ('"""Docstring."""\n\nfrom __future__ import annotations\n\nimport os\n', True),
     # Where the standard parser's positions do not show the first line: refused, generated.
     ("@(\n    deco\n)\nclass C:\n    pass\n", False),
@@ -201,7 +246,7 @@ def test_statement_texts_cut_from_the_file_equal_generated_ones(text: str, cut: 
     """Cut from the text where the standard parser says statements start, each top-level
     statement's text is what LibCST generates for it (or the cut is refused and the code is
     generated): fixes splice these texts into the files they rewrite."""
-    module = cst.parse_module(text)
+    module = parse_module(text)
     generated = {s: module.code_for_node(s) for s in module.body}
     header = "".join(module.code_for_node(line) for line in module.header)
     sliced = _slice_statements(module, text)
@@ -215,7 +260,7 @@ def test_statement_texts_of_every_fixture_file() -> None:
     for path in sorted(FIXTURES.rglob("*.py")):
         try:
             text = read_source(path, str(path)).text
-            module = cst.parse_module(text)
+            module = parse_module(text)
         except (SourceError, cst.ParserSyntaxError):
             continue
         sliced = _slice_statements(module, text)

@@ -152,6 +152,7 @@ def test_every_issue_case_has_a_golden_project() -> None:
         "handler_without_request",
         "name_clash",
         "crlf",
+        "old_mac",
         "encoding_cookie",
     }
     assert wanted <= names, f"missing golden cases: {sorted(wanted - names)}"

@@ -1,10 +1,11 @@
 """Vary what must not matter, on every fixture project: the findings stay the same.
 
-Comments, blank lines, parentheses, line continuations, redundant import aliases, CRLF line
-endings, tabs for indentation, an encoding cookie. Rows may move (a blank line, a cookie), so a
-finding is compared by file, rule and message with line numbers taken out; the number of each
-stays the same. ``--fix`` on the mutated project writes code that parses, and a second ``--fix``
-changes nothing (it converges).
+Comments, blank lines, parentheses, line continuations, redundant import aliases, CRLF and
+old Mac (CR) line endings, form feeds, tabs for indentation, an encoding cookie. Rows may move (a
+blank line, a cookie), so a finding is compared by file, rule and message with line numbers taken
+out; the number of each stays the same. ``--fix`` on the mutated project rewrites the same files
+as on the original, writes code that parses, and a second ``--fix`` changes nothing (it
+converges).
 """
 
 from __future__ import annotations
@@ -103,6 +104,30 @@ def _crlf(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\n", "\r\n")
 
 
+def _old_mac(text: str) -> str:
+    """CR line endings: Python's tokenizer ends lines there too (``str.split("\\n")`` does not)."""
+    return text.replace("\r\n", "\n").replace("\n", "\r")
+
+
+def _form_feeds(text: str) -> str:
+    """A form feed (a page break, as in older code) on a line before every top-level statement,
+    and at the start of the line of every function definition: not line ends for Python, which
+    ``str.splitlines`` splits at."""
+    tree = ast.parse(text)
+    starts = {node.lineno for node in tree.body}
+    functions = {
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and not node.decorator_list
+    }
+    out = []
+    for row, line in enumerate(text.splitlines(keepends=True), start=1):
+        if row in starts:
+            out.append("\f\n")
+        out.append("\f" + line if row in functions and not line[:1].isspace() else line)
+    return "".join(out)
+
+
 def _tabs(text: str) -> str:
     """Indentation in tabs (every leading group of four spaces)."""
     out = []
@@ -124,6 +149,8 @@ MUTATIONS: dict[str, Callable[[str], str]] = {
     "continuations": _continuations,
     "aliases": _aliases,
     "crlf": _crlf,
+    "old_mac": _old_mac,
+    "form_feeds": _form_feeds,
     "tabs": _tabs,
     "cookie": _cookie,
 }
@@ -164,7 +191,7 @@ def test_findings_survive(folder: Path, mutation: str, tmp_path: Path) -> None:
         ):
             break
     else:
-        if mutation not in ("crlf",):
+        if mutation not in ("crlf", "old_mac"):
             pytest.skip("the mutation changes nothing in this fixture")
     mutated = lint([target], settings, root=target, cwd=target)
     assert _summary(mutated) == _summary(original)
@@ -172,7 +199,7 @@ def test_findings_survive(folder: Path, mutation: str, tmp_path: Path) -> None:
 
 
 # Fixing is slower than linting: each project gets one of these mutations, in turn.
-_FIX_MUTATIONS = ["comments", "crlf", "tabs", "cookie", "aliases"]
+_FIX_MUTATIONS = ["comments", "crlf", "old_mac", "form_feeds", "tabs", "cookie", "aliases"]
 
 
 @pytest.mark.parametrize(
@@ -182,9 +209,14 @@ _FIX_MUTATIONS = ["comments", "crlf", "tabs", "cookie", "aliases"]
 )
 def test_fix_output_parses_and_converges(folder: Path, mutation: str, tmp_path: Path) -> None:
     settings = _settings(folder)
+    # (A copy: this repository's own settings exclude its fixtures.)
+    unchanged = tmp_path / "unchanged" / folder.name
+    shutil.copytree(folder, unchanged)
+    original = fix_project([unchanged], settings, unsafe=True, cwd=unchanged)
     target = tmp_path / folder.name
     _mutate(folder, target, MUTATIONS[mutation])
     first = fix_project([target], settings, unsafe=True, cwd=target)
+    assert sorted(first.changes) == sorted(original.changes)
     for _display, (source, text) in first.changes.items():
         ast.parse(text, str(source.path))
         source.path.write_bytes(text.encode(source.encoding))

@@ -470,6 +470,20 @@ def test_output_file_gets_the_terminal_format_without_colour(project: Path) -> N
     assert "Found 1 error (1 fixable with --fix)." in text
 
 
+def test_full_format_shows_the_python_line_of_the_finding(project: Path) -> None:
+    """The row as Python counts it (a form feed ends no line), with a form feed shown as a space:
+    a terminal would move the cursor at it, and the caret would point elsewhere."""
+    line = "\x0cclient = redis.Redis()  # noqa: RPL002"
+    (project / "app.py").write_text(f"import redis\n\x0c\n{line}\n", encoding="utf-8")
+    run = run_cli(["--format", "full", "."], project)
+    assert run.exit_code == 1
+    out = run.stdout.splitlines()
+    assert out[0].startswith("app.py:3:26: RPL100 ")
+    shown, caret = out[2], out[3]
+    assert shown == "3 |  client = redis.Redis()  # noqa: RPL002"
+    assert caret.index("^") == shown.index("# noqa")
+
+
 def test_several_formats_in_one_run(fixture_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import redispool_lint.cli as cli
 

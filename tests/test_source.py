@@ -1,10 +1,24 @@
-"""Reading source bytes: the quick decodability check agrees with the full decode."""
+"""Reading source bytes: the quick decodability check agrees with the full decode; lines, rows
+and offsets are Python's (``redispool_lint.lines``)."""
 
 from __future__ import annotations
 
+import ast
+import tokenize
+from pathlib import Path
+
 import pytest
 
-from redispool_lint.source import SourceError, check_decodes, decode
+from redispool_lint.lines import (
+    NOT_LINE_ENDS,
+    count_line_ends,
+    line_starts,
+    newline_of,
+    readline,
+    split_lines,
+    split_lines_keepends,
+)
+from redispool_lint.source import SourceError, check_decodes, decode, source_from_bytes
 
 
 @pytest.mark.parametrize(
@@ -37,3 +51,66 @@ def test_check_decodes_agrees_with_decode(data: bytes) -> None:
         assert str(raised.value) == str(error)
     else:
         check_decodes(data)
+
+
+# ----- lines as Python counts them (``redispool_lint.lines``) ---------------------------------
+
+#: Statement ``xN`` on row N, between line ends of every kind; a form feed (whitespace to
+#: Python) starts two rows, and a comment holds what else ``str.splitlines`` takes for a line end.
+ROWS = f"x1 = 1\r\n\x0cx2 = 2  # {NOT_LINE_ENDS}\rx3 = 3\n\x0c\nx5 = 5\rx6 = 'caf\u00e9'; y6 = 6"
+
+
+def _names(text: str) -> list[ast.Name]:
+    return [
+        target
+        for node in ast.walk(ast.parse(text))
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    ]
+
+
+def test_rows_and_offsets_are_the_parser_s() -> None:
+    lines, starts = split_lines(ROWS), line_starts(ROWS)
+    assert len(lines) == count_line_ends(ROWS) + 1 == 6
+    assert "".join(split_lines_keepends(ROWS)) == ROWS
+    assert [line.rstrip("\r\n") for line in split_lines_keepends(ROWS)] == lines
+    where: dict[str, tuple[int, int]] = {}
+    for name in _names(ROWS):
+        assert name.lineno == int(name.id[1:])
+        line = lines[name.lineno - 1]
+        column = len(line.encode()[: name.col_offset].decode())  # (``ast`` counts UTF-8 bytes)
+        assert line.startswith(name.id, column)
+        assert ROWS.startswith(name.id, starts[name.lineno - 1] + column)
+        where[name.id] = (name.lineno, column)
+    tokens = tokenize.generate_tokens(readline(ROWS))
+    assert {t.string: t.start for t in tokens if t.type == tokenize.NAME} == where
+
+
+def test_a_source_file_s_lines_and_columns_are_the_parser_s() -> None:
+    source = source_from_bytes(Path("f.py"), "f.py", ROWS.encode("utf-8"))
+    y6 = next(name for name in _names(ROWS) if name.id == "y6")
+    assert source.line(2) == f"\x0cx2 = 2  # {NOT_LINE_ENDS}"
+    assert source.line(4) == "\x0c"
+    # (A byte offset on a line with a non-ASCII character: counted on the right line.)
+    assert source.line(6)[source.column(6, y6.col_offset) :].startswith("y6")
+    assert source.line(7) == ""
+    assert split_lines("") == []
+    assert split_lines("a\n") == ["a"]
+    assert split_lines("a\r\r") == ["a", ""]
+
+
+@pytest.mark.parametrize(
+    ("text", "newline"),
+    [
+        ("x = 1\ny = 2\r\n", "\n"),
+        ("x = 1\r\ny = 2\n", "\r\n"),
+        ("x = 1\ry = 2\n", "\r"),
+        ("x = 1\r", "\r"),
+        ("x = 1", "\n"),
+        ("", "\n"),
+    ],
+)
+def test_newline_of_is_the_first_line_end(text: str, newline: str) -> None:
+    assert newline_of(text) == newline
+    assert source_from_bytes(Path("f.py"), "f.py", text.encode()).newline == newline

@@ -12,7 +12,6 @@ from __future__ import annotations
 import ast
 import bisect
 import difflib
-import re
 import sys
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from libcst.metadata import (
 )
 
 from ..diagnostics import Edit, Position
+from ..lines import count_line_ends, line_starts, split_lines_keepends
 from ..source import SourceFile
 
 NodeResult = Union[cst.CSTNode, cst.RemovalSentinel, cst.FlattenSentinel[cst.CSTNode]]
@@ -36,6 +36,15 @@ Replace = Callable[[cst.CSTNode], NodeResult]
 
 class CannotFix(Exception):
     """The planner met a shape it does not rewrite; the message says why (for notes and docs)."""
+
+
+def parse_module(text: str) -> cst.Module:
+    """``cst.parse_module``, with the final line end of a file of old Mac line ends kept: LibCST
+    looks for a final ``\\n`` only, and its code for the module would drop the final ``\\r``."""
+    module = cst.parse_module(text)
+    if not module.has_trailing_newline and text.endswith("\r"):
+        module = module.with_changes(has_trailing_newline=True)
+    return module
 
 
 class ParsedFile:
@@ -48,7 +57,7 @@ class ParsedFile:
 
     def __init__(self, source: SourceFile) -> None:
         self.source = source
-        self.module = cst.parse_module(source.text)
+        self.module = parse_module(source.text)
         self._positions: dict[cst.CSTNode, CodeRange] = {}
         self._parents: dict[cst.CSTNode, cst.CSTNode] = {s: self.module for s in self.module.body}
         #: The first line of each top-level statement's text (its leading comments included),
@@ -85,11 +94,11 @@ class ParsedFile:
             if self._statement_texts is None:
                 self._statement_texts = self._split_statements()
             if self._statement_texts:
-                line = self._header_text.count("\n") + 1
+                line = count_line_ends(self._header_text) + 1
                 self._first_lines = []
                 for statement in self.module.body:
                     self._first_lines.append(line)
-                    line += self._statement_texts[statement].count("\n")
+                    line += count_line_ends(self._statement_texts[statement])
         return self._first_lines
 
     def _resolve_row(self, row: int) -> None:
@@ -250,10 +259,6 @@ class ParsedFile:
         return cst.parse_statement(code, config=self.module.config_for_parsing)
 
 
-#: Line ends as Python's tokenizer sees them (``str.splitlines`` knows more).
-_LINE_END = re.compile(r"\r\n|\r|\n")
-
-
 def _slice_statements(module: cst.Module, text: str) -> tuple[str, dict[cst.CSTNode, str]] | None:
     """The header's text and each top-level statement's, cut from the file's text where the
     standard parser says each statement's first line of code is (less the comment and blank
@@ -265,7 +270,7 @@ def _slice_statements(module: cst.Module, text: str) -> tuple[str, dict[cst.CSTN
         body = ast.parse(text).body
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
-    starts = [0] + [match.end() for match in _LINE_END.finditer(text)]
+    starts = line_starts(text)
     if starts[-1] == len(text):
         starts.pop()  # (no line after the final line end)
     lines = [text[a:b] for a, b in zip(starts, [*starts[1:], len(text)])]
@@ -525,7 +530,7 @@ def tidy_imports(old: str, new: str) -> str:
     fix of the same file still uses a name.
     """
     try:
-        return drop_unused_imports(cst.parse_module(old), cst.parse_module(new)).code
+        return drop_unused_imports(parse_module(old), parse_module(new)).code
     except cst.ParserSyntaxError:
         return new
 
@@ -611,8 +616,9 @@ def drop_unused_imports(original: cst.Module, module: cst.Module) -> cst.Module:
 
 def text_edits(path: str, old: str, new: str) -> list[Edit]:
     """Line-range edits turning ``old`` into ``new`` (small, readable hunks)."""
-    before = old.splitlines(keepends=True)
-    after = new.splitlines(keepends=True)
+    # (Rows as Python counts them: ``apply_edits`` and every reader of the edits do.)
+    before = split_lines_keepends(old)
+    after = split_lines_keepends(new)
     matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
     edits: list[Edit] = []
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():

@@ -10,20 +10,12 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ..diagnostics import Edit
+from ..lines import LINE_END, line_starts
 from ..source import SourceFile
 
 
 class OverlappingEdits(Exception):
     pass
-
-
-def _offsets(text: str) -> list[int]:
-    """Start offset of every line (1-based rows map to index row - 1)."""
-    offsets = [0]
-    for index, char in enumerate(text):
-        if char == "\n":
-            offsets.append(index + 1)
-    return offsets
 
 
 def apply_edits(text: str, edits: Iterable[Edit]) -> str:
@@ -32,7 +24,7 @@ def apply_edits(text: str, edits: Iterable[Edit]) -> str:
     Overlapping edits raise ``OverlappingEdits``: the caller applies the first fix and leaves the
     rest for the next round of the fix loop.
     """
-    offsets = _offsets(text)
+    offsets = line_starts(text)
 
     def offset(row: int, column: int) -> int:
         if row - 1 >= len(offsets):
@@ -60,8 +52,9 @@ def apply_edits(text: str, edits: Iterable[Edit]) -> str:
 
 def encode(source: SourceFile, text: str) -> bytes:
     """Text back to bytes the way the file had them: encoding, BOM, line endings."""
-    if source.newline == "\r\n":
-        text = text.replace("\r\n", "\n").replace("\n", "\r\n")
+    if source.newline != "\n":
+        # Every line end as the file's own: LibCST and the planner write ``\n`` in new code.
+        text = LINE_END.sub(source.newline, text)
     data = text.encode(source.encoding)
     if source.has_bom and not data.startswith(codecs.BOM_UTF8):
         data = codecs.BOM_UTF8 + data

@@ -5,7 +5,12 @@ from __future__ import annotations
 from collections import Counter
 
 from ..diagnostics import Finding
+from ..lines import NOT_LINE_ENDS
 from .base import Report, Style
+
+#: A terminal moves the cursor at a form feed or a vertical tab: shown as spaces, they keep the
+#: caret under the column it points at.
+_SHOWN = str.maketrans(dict.fromkeys(NOT_LINE_ENDS, " "))
 
 
 def _head(finding: Finding, style: Style) -> str:
@@ -48,7 +53,7 @@ def render_full(report: Report, style: Style) -> str:
         out.append(_head(finding, style))
         lines = report.lines.get(finding.path)
         if lines is not None and 0 < finding.start.row <= len(lines):
-            line = lines[finding.start.row - 1].expandtabs(1)
+            line = lines[finding.start.row - 1].expandtabs(1).translate(_SHOWN)
             gutter = str(finding.start.row)
             pad = " " * len(gutter)
             start = finding.start.column - 1
