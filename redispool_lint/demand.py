@@ -367,8 +367,11 @@ class Demand:
                 and index not in self.library
                 and any(self.text.mentions(index, name) for name in stored)
             ]
-            candidates.update(shared)
             self._close(shared, summarise, summary_of, whole=True)
+            # Their callers too: a handler that enters what a dependency there returns
+            # (``async with r`` for ``r=Depends(get_redis)`` returning ``request.state.redis``)
+            # closes the shared client without writing ``.state`` itself.
+            candidates.update(self.found)
         #: Reported files whose findings the rules compute (policy shared by both modes).
         self.candidates = frozenset(i for i in candidates if self.reported[i])
 

@@ -378,3 +378,42 @@ def assert_same_fixes(folder: Path) -> LintResult:
     )
     assert _fix_keys(demand.findings) == _fix_keys(full.findings)
     return full
+
+
+def test_callers_of_shared_state_code_can_hold_findings(tmp_path: Path) -> None:
+    """A handler that enters what a dependency returns from request state closes the shared
+    client without naming state or Redis itself: it is found as a caller of the dependency's
+    module, and its findings are reported (the demand-driven analysis missed them)."""
+    write_files(
+        tmp_path,
+        """
+        # file: main.py
+        from contextlib import asynccontextmanager
+        import redis.asyncio
+        from fastapi import FastAPI
+        import routes
+
+        @asynccontextmanager
+        async def lifespan(app):
+            yield {"redis": redis.asyncio.from_url("redis://x")}
+
+        app = FastAPI(lifespan=lifespan)
+        app.include_router(routes.router)
+        # file: deps.py
+        def get_redis(request):
+            return request.state.redis
+        # file: routes.py
+        from fastapi import APIRouter, Depends
+        from deps import get_redis
+
+        router = APIRouter()
+
+        @router.get("/x")
+        async def x(r=Depends(get_redis)):
+            async with r:
+                return await r.get("k")
+        """,
+    )
+    found = assert_same(tmp_path)
+    assert [key[3] for key in found] == ["RPL005"]
+    assert assert_same(tmp_path, [tmp_path / "routes.py"]) == found
