@@ -34,6 +34,59 @@ from .text import FileFacts, TextIndex
 #: A ``.state.NAME`` segment of a dotted reference.
 _STATE_NAME = re.compile(r"\.state\.(\w+)")
 
+#: ``.state`` or ``.ctx`` (Sanic's app state) as an attribute, as ``text`` finds ``.state``.
+_STATE_OR_CTX = re.compile(rb"\.(?:[ \t\r\n\f\v\\]|#[^\n]*\n)*(?:state|ctx)\b")
+#: An ``=`` that may assign (not ``==``, ``!=``, ``<=``, ``>=``; ``+=`` counts).
+_ASSIGNING = re.compile(rb"(?<![=!<>])=(?!=)")
+#: ``yield {``: lifespan state (brackets, continuations and comments allowed between).
+_YIELD_DICT = re.compile(rb"\byield\b(?:[ \t\r\n\f\v\\(]|#[^\n]*\n)*\{")
+
+
+def may_store_state(data: bytes) -> bool:
+    """May a file's code store an object in app or request state (a text test)?
+
+    An assignment's target is written before its ``=``: ``app.state.redis = ...``,
+    ``request.state.redis = ...``, ``app.ctx.redis = ...``. Lifespan state is a yielded dict
+    (``yield {"redis": client}``). A file with neither cannot store state; one that has them
+    is asked its summary (``stores_state``).
+    """
+    match = _STATE_OR_CTX.search(data)
+    if match is not None and _ASSIGNING.search(data, match.end()) is not None:
+        return True
+    return b"yield" in data and _YIELD_DICT.search(data) is not None
+
+
+def stores_state(summary: ModuleSummary) -> bool:
+    """May a module's code store a Redis object in app or request state: assign there (or
+    assign a call's result there) or yield as lifespan state something that may be one?"""
+    for function in summary.functions:
+        if any(_may_be_object(value, function) for _, value in function.yielded_state):
+            return True
+        for assign in function.assigns:
+            if _is_state(assign.target) and _may_be_object(assign.value, function):
+                return True
+        for call in function.calls:
+            if call.assigned_to is not None and _is_state(call.assigned_to):
+                return True
+    return False
+
+
+def _is_state(target: str) -> bool:
+    return ".state." in target or ".ctx." in target
+
+
+def _may_be_object(value: str | None, function: FunctionSummary) -> bool:
+    """May a stored value be a client or pool (``project.objects``: what ``holds`` or
+    ``long_lived`` finds)? Not a literal, nor a parameter nothing injects (``request.state.tag
+    = tag`` with ``tag: str``): neither is made by a call nor reached through state, a module
+    or a dependency."""
+    if value is None or value.startswith("const:"):
+        return False
+    if value.startswith("param:") and "." not in value:
+        held = function.local_types.get(value)
+        return held is not None and not held.startswith("ann:builtins.")
+    return True
+
 
 @dataclass(frozen=True)
 class ModuleInfo:
@@ -248,6 +301,41 @@ def resolving_refs(summary: ModuleSummary, constructor_names: frozenset[str]) ->
         yield from _held_refs(function)
 
 
+def held_refs(summary: ModuleSummary, constructor_names: frozenset[str]) -> Iterator[str]:
+    """The references of a module through which its code may reach an object that outlives a
+    request (``RedisObjects.long_lived`` and ``holds``): what ``with`` enters, what close
+    methods are called on, a constructor's arguments (its pool), what functions return or
+    yield, what is assigned. Where one of them ends at a module variable, the code that assigns
+    that variable decides what it holds (``engine._needed_targeted``)."""
+    for function in summary.functions:
+        for site in function.withs:
+            yield site.expr
+        for call in function.calls:
+            receiver, _, method = call.callee.rpartition(".")
+            if method in redis_api.CLOSE_METHODS and receiver:
+                yield receiver.removesuffix(".connection_pool")
+            if call.callee.rsplit(".", 1)[-1].removesuffix("()") in constructor_names:
+                for arg in call.args:
+                    yield from _expand(arg)
+                for _, value in call.keywords:
+                    yield from _expand(value)
+        yield from function.returns
+        for assign in function.assigns:
+            yield from _expand(assign.value)
+        for _, value in function.yielded_state:
+            yield from _expand(value)
+
+
+#: A ``.state.NAME`` or ``.ctx.NAME`` segment (app state, Sanic's included).
+_HELD_ATTRIBUTE = re.compile(r"\.(?:state|ctx)\.(\w+)")
+
+
+def held_attributes(ref: str) -> set[str]:
+    """App or request state attributes a reference goes through (``state_names``, and Sanic's
+    ``app.ctx.redis``): what ``RedisObjects`` looks up for it."""
+    return {match.group(1) for match in _HELD_ATTRIBUTE.finditer(ref)}
+
+
 def state_names(ref: str) -> set[str]:
     """App state attributes a reference goes through: ``request.app.state.redis`` -> ``redis``."""
     return {match.group(1) for match in _STATE_NAME.finditer(ref)}
@@ -320,6 +408,9 @@ class Demand:
         #: the modules that have new ones to look at again.
         self._forced: dict[int, set[str]] = {}
         self._reopen: set[int] = set()
+        #: Set by ``target``: files every name of which leads still say what their leading code
+        #: is registered on (see ``_leading_names``).
+        self._carry_whole = False
 
     def reach(
         self,
@@ -374,6 +465,29 @@ class Demand:
             candidates.update(self.found)
         #: Reported files whose findings the rules compute (policy shared by both modes).
         self.candidates = frozenset(i for i in candidates if self.reported[i])
+
+    def target(
+        self,
+        seeds: Iterable[int],
+        summarise: Callable[[Iterable[int]], None],
+        summary_of: Callable[[int], ModuleSummary | None],
+    ) -> None:
+        """``reach`` for a run that reports only the files named on the command line (the
+        *targeted* analysis, see the module docstring): the callers of ``seeds`` (the named files
+        and the files that may store a long-lived object: ``engine._targeted``), every name of
+        which leads, instead of the callers of every Redis file.
+
+        A named file's names all lead, whether or not they reach Redis: a finding there depends
+        on its functions' callers, and which of its names reach a Redis constructor (through
+        which module) is not known before its callees are read. What they are registered on
+        leads too (``_carry_whole``): the router a handler is registered on, the app that
+        includes that router, for the route's label.
+        """
+        seeds = sorted(set(seeds))
+        self._carry_whole = True
+        self._close(seeds, summarise, summary_of, whole=True)
+        self.redis_reachable = set(self.found)
+        self.candidates = frozenset(i for i in seeds if self.reported[i] and i not in self.library)
 
     def _value_leads(self, value: str | None, function: FunctionSummary) -> bool:
         """May a value stored by ``function`` be a Redis object (or lead to one)? Unknown
@@ -448,7 +562,8 @@ class Demand:
         """The module's top-level names whose code or value uses a Redis package or a name
         that leads there (all of them, for a shared-state file); adds them to the keys."""
         module_names = self.modules[index].names
-        if index in self._whole:
+        whole = index in self._whole
+        if whole and not self._carry_whole:
             found = top_level_names(summary)
         else:
             groups = self._groups.get(index)
@@ -458,6 +573,9 @@ class Demand:
             variables = {key[len(summary.name) + 1 :] for key in summary.variables}
             forced = self._forced.get(index, set()) & variables
             found = set(self._names.get(index, ())) | forced
+            if whole:
+                found |= top_level_names(summary)
+                self._keys.update(f"{m}.{name}" for m in module_names for name in found)
             grew = True
             while grew:  # a name may lead through another name of the same module
                 grew = False
