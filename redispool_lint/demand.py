@@ -26,6 +26,7 @@ import re
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 
 from . import redis_api
 from .project.summary import FunctionSummary, ModuleSummary
@@ -362,11 +363,6 @@ class Demand:
         self.facts = facts
         self.reported = reported
         self.text = text
-        #: The top-level names each module is known by: its canonical root first.
-        self.roots = [
-            (info.root, *sorted({n.split(".", 1)[0] for n in info.names} - {info.root}))
-            for info in modules
-        ]
         self._framework_known: dict[int, bool] = {}
         self._shorts: dict[str, list[int]] | None = None
         self._relative_roots: dict[str, set[int]] = {}
@@ -374,17 +370,6 @@ class Demand:
         #: Questions of ``may_reference`` still answered by scanning bytes (see
         #: ``_writing_short_by_bytes``).
         self._scans_left = _BYTE_SCANS
-        #: For ``_naming_words``: every top-level name of the project (a plain import of one
-        #: binds a package, or a module), and every package's last name.
-        self._project_roots = frozenset(
-            root.encode()
-            for index, roots in enumerate(self.roots)
-            if index not in self.library
-            for root in roots
-        )
-        self._package_names = frozenset(
-            name.rsplit(".", 1)[-1].encode() for name in namespace.packages
-        )
         self._naming: dict[int, frozenset[bytes]] = {}
         self.redis_files = [
             i for i, f in enumerate(facts) if f is not None and f.redis and i not in self.library
@@ -465,6 +450,23 @@ class Demand:
             candidates.update(self.found)
         #: Reported files whose findings the rules compute (policy shared by both modes).
         self.candidates = frozenset(i for i in candidates if self.reported[i])
+
+    @cached_property
+    def _project_roots(self) -> frozenset[bytes]:
+        """For ``_naming_words``: every top-level name of the project (a plain import of one
+        binds a package, or a module), each module's other names' included. (Made when first
+        asked for: a targeted run asks few questions of a large project.)"""
+        return frozenset(
+            name.split(".", 1)[0].encode()
+            for index, info in enumerate(self.modules)
+            if index not in self.library
+            for name in (info.root, *info.names)
+        )
+
+    @cached_property
+    def _package_names(self) -> frozenset[bytes]:
+        """For ``_naming_words``: every package's last name."""
+        return frozenset(name.rsplit(".", 1)[-1].encode() for name in self.namespace.packages)
 
     def target(
         self,

@@ -617,14 +617,8 @@ def _needed_targeted(project: _Project, demand: Demand) -> tuple[set[int], set[i
     named = [i for i, reported in enumerate(demand.reported) if reported and i not in library]
     demand.target(named, project.summarise, project.summary)
     callers = demand.found
-    # Files whose text may store state: the ones that write an attribute a reference reads are
-    # asked their summaries.
-    storing = [
-        index
-        for index, data in enumerate(project.datas)
-        if data is not None and index not in library and may_store_state(data)
-    ]
     text = demand.text
+    datas = project.datas
     needed: set[int] = set()
     processed: set[int] = set()
     searched: set[int] = set()
@@ -701,11 +695,21 @@ def _needed_targeted(project: _Project, demand: Demand) -> tuple[set[int], set[i
         new_attributes -= attributes
         if new_attributes:
             attributes |= new_attributes
-            asked = [
+            # The files that write the attribute and whose text may store state (an ``=`` after
+            # ``.state``, a yielded dict) are asked their summaries.
+            asked = sorted(
                 index
-                for index in storing
-                if index not in callers and any(text.mentions(index, a) for a in new_attributes)
-            ]
+                for index in {
+                    i
+                    for a in new_attributes
+                    for i in (text.files_with_bytes(a) if a.isascii() else range(len(datas)))
+                }
+                if index not in callers
+                and index not in library
+                and (data := datas[index]) is not None
+                and may_store_state(data)
+                and any(text.mentions(index, a) for a in new_attributes)
+            )
             project.summarise(asked)
             for index in asked:
                 summary = project.summary(index)
