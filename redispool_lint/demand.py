@@ -16,8 +16,33 @@ questions about them exactly as the full analysis would:
 * **Resolution**: the modules the needed summaries refer to, forwards, from the summaries
   (``engine._needed``), where they may lead to a caller, Redis or a web framework's API.
 
+**Targeted analysis** (``Demand.target``, ``engine._needed_targeted``). When every reported file
+was named on the command line (pre-commit's changed files), the closure above still starts from
+*every* Redis file: in a large service, hundreds of clients and their routers, to report one
+file. A finding of a named file depends only on
+
+* the callers of its functions (what makes them per request, the route's label): the upward
+  closure seeded with the named files alone, every name of which leads (which of them reach
+  Redis, and through which module, is not known before their callees are read), with what their
+  code is registered on (``_carry_whole``: the router, the app that includes it);
+* what its references hold: every module they pass through, followed forwards to the end
+  (factories, dependencies, helpers, whatever they import);
+* what stores the long-lived objects those references may read. Where a reference that may
+  hold one (``held_refs``: what ``with`` enters, what is closed, a constructor's pool, what is
+  returned or stored) goes through app or request state, the files that write that attribute
+  and may store state (``may_store_state``: an ``=`` after ``.state``/``.ctx``, or a yielded
+  dict; then ``stores_state`` on the summary); where it ends at a module variable, the files
+  that assign that variable. Those are read with their callers (a store in per-request code
+  is a singleton), and what they hold is followed in turn.
+
+Two rules ask the whole project another question: RPL009 (is there a web app?) and RPL007 (does
+any shutdown code close what a named file's startup code stores): runs that select them, where
+a named file may store a client, and runs that plan fixes (a fix may edit any file) use the
+whole analysis (``engine._targeted_is_exact``, ``LintResult.plan_fixes``).
+
 Every test errs on the side of including a file. ``tests/test_demand_equivalence.py`` checks
-that the findings and the planned fixes equal the full analysis's.
+that the findings and the planned fixes equal the full analysis's, for the whole project and
+for each file linted alone (the targeted analysis).
 """
 
 from __future__ import annotations
@@ -456,12 +481,8 @@ class Demand:
         """For ``_naming_words``: every top-level name of the project (a plain import of one
         binds a package, or a module), each module's other names' included. (Made when first
         asked for: a targeted run asks few questions of a large project.)"""
-        return frozenset(
-            name.split(".", 1)[0].encode()
-            for index, info in enumerate(self.modules)
-            if index not in self.library
-            for name in (info.root, *info.names)
-        )
+        roots = {name.partition(".")[0] for name in self.namespace.by_name}
+        return frozenset(root.encode() for root in roots)
 
     @cached_property
     def _package_names(self) -> frozenset[bytes]:
