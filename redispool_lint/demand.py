@@ -481,7 +481,10 @@ class Demand:
         """For ``_naming_words``: every top-level name of the project (a plain import of one
         binds a package, or a module), each module's other names' included. (Made when first
         asked for: a targeted run asks few questions of a large project.)"""
-        roots = {name.partition(".")[0] for name in self.namespace.by_name}
+        roots = set(self.namespace.by_root)
+        for index, info in enumerate(self.modules):
+            if info.names != (info.name,) and index not in self.library:
+                roots.update(name.partition(".")[0] for name in info.names)
         return frozenset(root.encode() for root in roots)
 
     @cached_property
