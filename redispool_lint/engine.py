@@ -35,6 +35,7 @@ from .project.model import ProjectModel
 from .project.objects import RedisObjects
 from .project.requests import RequestAnalysis
 from .project.summary import ModuleSummary
+from .redis_api import Ownership
 from .rules import ALL_RULES, RuleContext
 from .source import (
     ParseFailure,
@@ -647,6 +648,10 @@ def _needed_targeted(project: _Project, demand: Demand) -> tuple[set[int], set[i
             pending.extend(resolving_refs(summary, _CONSTRUCTOR_NAMES))
             # What a factory returns says what its callers hold (``RedisObjects.holds``).
             pending.extend(ref for function in summary.functions for ref in function.returns)
+            # A name the module does not bind may come from any module it star-imports (the
+            # model resolves it only when it knows them all): ``_follow`` follows bound names.
+            star = f"{summary.name}.*."
+            pending.extend(t for key, t in summary.imports.items() if key.startswith(star))
         waiting: list[str] = []
         while pending:
             ref = pending.pop()
@@ -752,35 +757,36 @@ def _assigns_into(summary: ModuleSummary | None, namespace: Namespace, module: i
     return False
 
 
-def _targeted_is_exact(
-    project: _Project, namespace: Namespace, files: list[ProjectFile], selected: frozenset[str]
-) -> bool:
+def _targeted_is_exact(selected: frozenset[str]) -> bool:
     """Does the targeted analysis answer every selected rule for the named files exactly?
 
-    Not RPL009 (is there a web app anywhere?), and not RPL007 where a named file may create a
-    client it stores (whether any shutdown code, anywhere, closes it): those runs read what the
-    whole analysis reads.
+    Not RPL009: is there a web app anywhere in the project? (RPL007, whether any shutdown code
+    closes what a named file's startup code stores, is decided after the analysis:
+    ``_stored_at_startup``.)
     """
-    if "RPL009" in selected:
-        return False
-    if "RPL007" not in selected:
-        return True
-    reported = [index for index, file in enumerate(files) if file.reported]
-    project.summarise(reported)
-    for index in reported:
-        summary = project.summary(index)
-        if summary is None:
-            continue
+    return "RPL009" not in selected
+
+
+def _stored_at_startup(
+    summaries: Iterable[ModuleSummary], requests: RequestAnalysis, objects: RedisObjects
+) -> bool:
+    """Does startup code of these modules store a client or pool it creates (where RPL007 may
+    report)? RPL007 then asks whether any shutdown code of the project closes it, a question
+    the targeted analysis does not answer. Whether a function runs at startup, its Redis calls
+    and where they are stored, the targeted analysis knows exactly (its callers, its code)."""
+    for summary in summaries:
         for function in summary.functions:
-            for call in function.calls:
-                if (
-                    call.assigned_to is not None
-                    and call.context is None
-                    and not call.after_yield
-                    and _may_be_constructor_or_close(project, namespace, call.callee)
-                ):
-                    return False
-    return True
+            if function.qualname not in requests.startup:
+                continue
+            if function.qualname in requests.per_request:
+                continue
+            for found in objects.redis_calls(function):
+                call = found.call
+                if call.after_yield or call.context is not None or call.assigned_to is None:
+                    continue
+                if found.ownership is not Ownership.WRAPPER:
+                    return True
+    return False
 
 
 def _only_named_files_reported(files: list[ProjectFile]) -> bool:
@@ -963,15 +969,13 @@ def lint(
         # Otherwise only what the named files' findings can depend on is read, when that
         # answers every selected rule (and no fixes are planned: a fix may edit any file).
         targeted = (
-            targeted
-            and not plan_fixes
-            and not named_files_decide
-            and _targeted_is_exact(project, layout.namespace, discovery.files, selected)
+            targeted and not plan_fixes and not named_files_decide and _targeted_is_exact(selected)
         )
     else:
         named_files_decide = targeted = False
     if named_files_decide:
         reachable, needed, candidates = frozenset(), set(), set()
+        targeted = False
     elif full or any(fact is not None and fact.redis for fact in project.facts):
         layout = jobs.layout(knowledge.packages, cache)
         aliases = layout.aliases
@@ -1002,6 +1006,7 @@ def lint(
         # No file imports a Redis package: no file can hold a finding, and no module need be
         # named or parsed (but the files named on the command line, below).
         reachable, needed, candidates = frozenset(), set(), set()
+        targeted = False
     # Syntax errors are reported where the analysis looks (the candidates) and in files named on
     # the command line (pre-commit's changed files): a file that cannot touch Redis is not
     # parsed at all, so a syntax error there is other tools' business.
@@ -1023,6 +1028,28 @@ def lint(
     model = ProjectModel(summaries, aliases)
     requests = RequestAnalysis(model, knowledge)
     objects = RedisObjects(model, requests)
+    if (
+        targeted
+        and "RPL007" in selected
+        and _stored_at_startup(
+            (o.summary for i in candidates if (o := project.outcomes.get(i)) and o.summary),
+            requests,
+            objects,
+        )
+    ):
+        # Is what a named file's startup code stores closed by any shutdown code? The analysis
+        # of every file's dependencies answers that.
+        return lint(
+            paths,
+            settings,
+            overrides=overrides,
+            root=root,
+            cwd=cwd,
+            keep_sources=keep_sources,
+            full=full,
+            plan_fixes=plan_fixes,
+            targeted=False,
+        )
     rules = [rule() for rule in ALL_RULES if rule.code in selected]
     per_file_ignores = {
         pattern: (pathspec.GitIgnoreSpec.from_lines([pattern]), codes)

@@ -625,3 +625,17 @@ def test_targeted_parses_less(tmp_path: Path) -> None:
     assert _keys(targeted.findings) == _keys(whole.findings)
     assert whole.files_analysed >= 20 + 1
     assert targeted.files_analysed <= whole.files_analysed - 20
+
+
+@pytest.mark.parametrize("folder", _FIX_CASES, ids=lambda p: p.parent.name)
+def test_fixes_of_each_file_alone(folder: Path) -> None:
+    """The terminal's fix hints for a file named alone (planned after the targeted analysis,
+    ``LintResult.plan_fixes``) equal the full analysis's fixes for that file."""
+    settings = _settings(folder)
+    full = lint([Path(".")], settings, root=folder, cwd=folder, full=True, plan_fixes=True)
+    for path in sorted(folder.rglob("*.py")):
+        named = path.relative_to(folder)
+        alone = lint([named], settings, root=folder, cwd=folder)
+        alone.plan_fixes()
+        expected = [key for key in _fix_keys(full.findings) if Path(str(key[0])) == named]
+        assert _fix_keys(alone.findings) == expected, named
