@@ -26,7 +26,7 @@ file. A finding of a named file depends only on
   Redis, and through which module, is not known before their callees are read), with what their
   code is registered on (``_carry_whole``: the router, the app that includes it);
 * what its references hold: every module they pass through, followed forwards to the end
-  (factories, dependencies, helpers, whatever they import);
+  (factories, dependencies, helpers, whatever they import), and the modules those star-import;
 * what stores the long-lived objects those references may read. Where a reference that may
   hold one (``held_refs``: what ``with`` enters, what is closed, a constructor's pool, what is
   returned or stored) goes through app or request state, the files that write that attribute
@@ -36,9 +36,11 @@ file. A finding of a named file depends only on
   is a singleton), and what they hold is followed in turn.
 
 Two rules ask the whole project another question: RPL009 (is there a web app?) and RPL007 (does
-any shutdown code close what a named file's startup code stores): runs that select them, where
-a named file may store a client, and runs that plan fixes (a fix may edit any file) use the
-whole analysis (``engine._targeted_is_exact``, ``LintResult.plan_fixes``).
+any shutdown code close what a named file's startup code stores?). Runs that select RPL009,
+runs where a named file's startup code stores a client it creates (decided after the targeted
+analysis, which knows that exactly), and fix planning (a fix may edit any file) use the whole
+analysis (``engine._targeted_is_exact``, ``engine._stored_at_startup``,
+``LintResult.plan_fixes``).
 
 Every test errs on the side of including a file. ``tests/test_demand_equivalence.py`` checks
 that the findings and the planned fixes equal the full analysis's, for the whole project and

@@ -595,8 +595,9 @@ def _needed_targeted(project: _Project, demand: Demand) -> tuple[set[int], set[i
       request or lifecycle code, the routers and apps they are registered on (route labels);
     * every module a reference of those files passes through, followed to the end and read
       in turn, whatever it imports (the whole analysis follows only modules that may lead to a
-      caller, Redis or a framework: this follows more, from fewer files): the factories,
-      dependencies and helpers whose code says what a reference holds;
+      caller, Redis or a framework: this follows more, from fewer files), and every module
+      they star-import: the factories, dependencies and helpers whose code says what a
+      reference holds;
     * the code that decides what a reference that may reach a long-lived object holds
       (``demand.held_refs``: what ``with`` enters, what is closed, a constructor's pool, what
       is returned or stored). Where it goes through app or request state (``.state.pool``),
@@ -609,9 +610,10 @@ def _needed_targeted(project: _Project, demand: Demand) -> tuple[set[int], set[i
     What the whole analysis reads beyond that (the other Redis files, their callers, the code
     that stores or closes other attributes) can change no finding of the named files: a
     function's per-request reason comes from the callers above it, and what a reference holds
-    from the code above. The rules that ask the whole project another question (RPL007: does
-    any shutdown code close it; RPL009: is there a web app) are left to the whole analysis
-    (``_targeted_is_exact``).
+    from the code above. The rules that ask the whole project another question are left to the
+    whole analysis: RPL009 (is there a web app? ``_targeted_is_exact``), and RPL007 where a
+    named file's startup code stores a client it creates (does any shutdown code close it?
+    ``_stored_at_startup``, after the targeted analysis, which knows that exactly).
     """
     namespace = demand.namespace
     library = demand.library
