@@ -28,7 +28,7 @@ from .demand import (
 )
 from .diagnostics import FileError, Finding, Position
 from .discovery import ModuleNamer, ProjectFile, discover
-from .frameworks import build_knowledge
+from .frameworks import Knowledge, build_knowledge
 from .layout import Layout, Names, build_layout, layout_key, restored_layout, saved_layout
 from .project.extract import extract
 from .project.model import ProjectModel
@@ -86,13 +86,10 @@ class LintResult:
     def plan_fixes(self) -> None:
         """Attach the planned rewrites to the findings (what ``lint(plan_fixes=True)`` does),
         from this run's analysis: for showing which findings ``--fix`` can fix."""
-        if self.analysis is not None and self.analysis.redo is not None:
-            # The same findings, with fixes planned on what every fix can depend on.
-            again = self.analysis.redo()
-            self.findings = again.findings
-            self.sources.update(again.sources)
-            self.analysis = again.analysis
-        elif self.analysis is not None:
+        if self.analysis is not None and self.analysis.whole is not None:
+            # A targeted analysis: fixes are planned on what every fix can depend on.
+            self.analysis = self.analysis.whole()
+        if self.analysis is not None:
             self.findings = self.analysis.plan(self.findings, self.sources)
 
 
@@ -104,9 +101,9 @@ class _Analysis:
     requests: RequestAnalysis
     objects: RedisObjects
     settings: Settings
-    #: For a targeted analysis (``_needed_targeted``): the run again, reading what the findings
-    #: of any file can depend on, with fixes planned.
-    redo: Callable[[], LintResult] | None = None
+    #: For a targeted analysis (``_needed_targeted``): the analysis of what the findings of any
+    #: file can depend on, from the same files (the same findings; fixes are planned on it).
+    whole: Callable[[], _Analysis] | None = None
 
     def plan(self, findings: list[Finding], sources: dict[str, SourceFile]) -> list[Finding]:
         """The findings with fixes attached (imports LibCST). A fix may edit any file of the
@@ -957,6 +954,7 @@ def lint(
     selected = selected_codes(settings)
     aliases: dict[str, str] = {}
     text: TextIndex | None = None
+    whole: Callable[[], _Whole] | None = None
     reachable: frozenset[int]
     needed: set[int]
     candidates: set[int]
@@ -1001,6 +999,19 @@ def lint(
             demand.reach(project.summarise, project.summary)
         elif targeted:
             needed, candidates = _needed_targeted(project, demand)
+            whole_text = text
+
+            def analyse_whole() -> _Whole:
+                """What the analysis of every file's dependencies reads and finds, from this
+                run's files: where the targeted analysis cannot answer (RPL007 below, planning
+                fixes)."""
+                again = Demand(infos, project.facts, reported, whole_text, namespace)
+                found, holding = _needed(project, again, knowledge.packages)
+                project.summarise(found)
+                return found, holding, *_analyse(project, found, aliases, knowledge)
+
+            whole = analyse_whole
+
         else:
             needed, candidates = _needed(project, demand, knowledge.packages)
         reachable = demand.candidates
@@ -1021,17 +1032,9 @@ def lint(
             cache.store_text_index(text.export(text_keys))
         cache.close()
 
-    result.files_analysed = len(project.outcomes)
-    summaries: list[ModuleSummary] = []
-    for index in sorted(needed):
-        outcome = project.outcomes.get(index)
-        if outcome is not None and outcome.summary is not None:
-            summaries.append(outcome.summary)
-    model = ProjectModel(summaries, aliases)
-    requests = RequestAnalysis(model, knowledge)
-    objects = RedisObjects(model, requests)
+    model, requests, objects = _analyse(project, needed, aliases, knowledge)
     if (
-        targeted
+        whole is not None
         and "RPL007" in selected
         and _stored_at_startup(
             (o.summary for i in candidates if (o := project.outcomes.get(i)) and o.summary),
@@ -1041,17 +1044,9 @@ def lint(
     ):
         # Is what a named file's startup code stores closed by any shutdown code? The analysis
         # of every file's dependencies answers that.
-        return lint(
-            paths,
-            settings,
-            overrides=overrides,
-            root=root,
-            cwd=cwd,
-            keep_sources=keep_sources,
-            full=full,
-            plan_fixes=plan_fixes,
-            targeted=False,
-        )
+        needed, candidates, model, requests, objects = whole()
+        whole = None
+    result.files_analysed = len(project.outcomes)
     rules = [rule() for rule in ALL_RULES if rule.code in selected]
     per_file_ignores = {
         pattern: (pathspec.GitIgnoreSpec.from_lines([pattern]), codes)
@@ -1129,28 +1124,38 @@ def lint(
     # ``_Analysis.plan``.)
     result.findings.sort(key=lambda f: f.sort_key)
     result.analysis = _Analysis(project, discovery.files, model, requests, objects, settings)
-    if targeted:
-        # Fixes may edit what the targeted analysis did not read (the app's lifespan): they are
-        # planned on the analysis of everything the findings of any file can depend on.
-        given = overrides
+    if whole is not None:
+        # Fixes may edit what the targeted analysis did not read (the app's lifespan, names
+        # taken elsewhere in app state): they are planned on the analysis of everything the
+        # findings of any file can depend on.
+        found_whole = whole
 
-        def redo() -> LintResult:
-            return lint(
-                paths,
-                settings,
-                overrides=given,
-                root=root,
-                cwd=cwd,
-                keep_sources=keep_sources,
-                full=full,
-                plan_fixes=True,
-                targeted=False,
-            )
+        def analysis_of_whole() -> _Analysis:
+            model, requests, objects = found_whole()[2:]
+            return _Analysis(project, discovery.files, model, requests, objects, settings)
 
-        result.analysis.redo = redo
+        result.analysis.whole = analysis_of_whole
     if plan_fixes:  # --fix / --diff: attach rewrites (imports LibCST)
         result.plan_fixes()
     return result
+
+
+#: The whole analysis's needed files, candidates, and model (``lint``'s ``whole``).
+_Whole = tuple[set[int], set[int], ProjectModel, RequestAnalysis, RedisObjects]
+
+
+def _analyse(
+    project: _Project, needed: set[int], aliases: dict[str, str], knowledge: Knowledge
+) -> tuple[ProjectModel, RequestAnalysis, RedisObjects]:
+    """The project model of the needed files' summaries, and what runs per request."""
+    summaries: list[ModuleSummary] = []
+    for index in sorted(needed):
+        outcome = project.outcomes.get(index)
+        if outcome is not None and outcome.summary is not None:
+            summaries.append(outcome.summary)
+    model = ProjectModel(summaries, aliases)
+    requests = RequestAnalysis(model, knowledge)
+    return model, requests, RedisObjects(model, requests)
 
 
 def _ignored_codes(
