@@ -501,9 +501,10 @@ class Demand:
         summary_of: Callable[[int], ModuleSummary | None],
     ) -> None:
         """``reach`` for a run that reports only the files named on the command line (the
-        *targeted* analysis, see the module docstring): the callers of ``seeds`` (the named files
-        and the files that may store a long-lived object: ``engine._targeted``), every name of
-        which leads, instead of the callers of every Redis file.
+        *targeted* analysis, see the module docstring): the callers of ``seeds`` (the named
+        files), every name of which leads, instead of the callers of every Redis file. The code
+        that stores what their references may read is added later, with its callers
+        (``extend``, from ``engine._needed_targeted``).
 
         A named file's names all lead, whether or not they reach Redis: a finding there depends
         on its functions' callers, and which of its names reach a Redis constructor (through
