@@ -16,8 +16,35 @@ questions about them exactly as the full analysis would:
 * **Resolution**: the modules the needed summaries refer to, forwards, from the summaries
   (``engine._needed``), where they may lead to a caller, Redis or a web framework's API.
 
+**Targeted analysis** (``Demand.target``, ``engine._needed_targeted``). When every reported file
+was named on the command line (pre-commit's changed files), the closure above still starts from
+*every* Redis file: in a large service, hundreds of clients and their routers, to report one
+file. A finding of a named file depends only on
+
+* the callers of its functions (what makes them per request, the route's label): the upward
+  closure seeded with the named files alone, every name of which leads (which of them reach
+  Redis, and through which module, is not known before their callees are read), with what their
+  code is registered on (``_carry_whole``: the router, the app that includes it);
+* what its references hold: every module they pass through, followed forwards to the end
+  (factories, dependencies, helpers, whatever they import), and the modules those star-import;
+* what stores the long-lived objects those references may read. Where a reference that may
+  hold one (``held_refs``: what ``with`` enters, what is closed, a constructor's pool, what is
+  returned or stored) goes through app or request state, the files that write that attribute
+  and may store state (``may_store_state``: an ``=`` after ``.state``/``.ctx``, or a yielded
+  dict; then ``stores_state`` on the summary); where it ends at a module variable, the files
+  that assign that variable. Those are read with their callers (a store in per-request code
+  is a singleton), and what they hold is followed in turn.
+
+Two rules ask the whole project another question: RPL009 (is there a web app?) and RPL007 (does
+any shutdown code close what a named file's startup code stores?). Runs that select RPL009,
+runs where a named file's startup code stores a client it creates (decided after the targeted
+analysis, which knows that exactly), and fix planning (a fix may edit any file) use the whole
+analysis (``engine._targeted_is_exact``, ``engine._stored_at_startup``,
+``LintResult.plan_fixes``).
+
 Every test errs on the side of including a file. ``tests/test_demand_equivalence.py`` checks
-that the findings and the planned fixes equal the full analysis's.
+that the findings and the planned fixes equal the full analysis's, for the whole project and
+for each file linted alone (the targeted analysis).
 """
 
 from __future__ import annotations
@@ -26,6 +53,7 @@ import re
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 
 from . import redis_api
 from .project.summary import FunctionSummary, ModuleSummary
@@ -33,6 +61,59 @@ from .text import FileFacts, TextIndex
 
 #: A ``.state.NAME`` segment of a dotted reference.
 _STATE_NAME = re.compile(r"\.state\.(\w+)")
+
+#: ``.state`` or ``.ctx`` (Sanic's app state) as an attribute, as ``text`` finds ``.state``.
+_STATE_OR_CTX = re.compile(rb"\.(?:[ \t\r\n\f\v\\]|#[^\n]*\n)*(?:state|ctx)\b")
+#: An ``=`` that may assign (not ``==``, ``!=``, ``<=``, ``>=``; ``+=`` counts).
+_ASSIGNING = re.compile(rb"(?<![=!<>])=(?!=)")
+#: ``yield {``: lifespan state (brackets, continuations and comments allowed between).
+_YIELD_DICT = re.compile(rb"\byield\b(?:[ \t\r\n\f\v\\(]|#[^\n]*\n)*\{")
+
+
+def may_store_state(data: bytes) -> bool:
+    """May a file's code store an object in app or request state (a text test)?
+
+    An assignment's target is written before its ``=``: ``app.state.redis = ...``,
+    ``request.state.redis = ...``, ``app.ctx.redis = ...``. Lifespan state is a yielded dict
+    (``yield {"redis": client}``). A file with neither cannot store state; one that has them
+    is asked its summary (``stores_state``).
+    """
+    match = _STATE_OR_CTX.search(data)
+    if match is not None and _ASSIGNING.search(data, match.end()) is not None:
+        return True
+    return b"yield" in data and _YIELD_DICT.search(data) is not None
+
+
+def stores_state(summary: ModuleSummary) -> bool:
+    """May a module's code store a Redis object in app or request state: assign there (or
+    assign a call's result there) or yield as lifespan state something that may be one?"""
+    for function in summary.functions:
+        if any(_may_be_object(value, function) for _, value in function.yielded_state):
+            return True
+        for assign in function.assigns:
+            if _is_state(assign.target) and _may_be_object(assign.value, function):
+                return True
+        for call in function.calls:
+            if call.assigned_to is not None and _is_state(call.assigned_to):
+                return True
+    return False
+
+
+def _is_state(target: str) -> bool:
+    return ".state." in target or ".ctx." in target
+
+
+def _may_be_object(value: str | None, function: FunctionSummary) -> bool:
+    """May a stored value be a client or pool (``project.objects``: what ``holds`` or
+    ``long_lived`` finds)? Not a literal, nor a parameter nothing injects (``request.state.tag
+    = tag`` with ``tag: str``): neither is made by a call nor reached through state, a module
+    or a dependency."""
+    if value is None or value.startswith("const:"):
+        return False
+    if value.startswith("param:") and "." not in value:
+        held = function.local_types.get(value)
+        return held is not None and not held.startswith("ann:builtins.")
+    return True
 
 
 @dataclass(frozen=True)
@@ -248,6 +329,41 @@ def resolving_refs(summary: ModuleSummary, constructor_names: frozenset[str]) ->
         yield from _held_refs(function)
 
 
+def held_refs(summary: ModuleSummary, constructor_names: frozenset[str]) -> Iterator[str]:
+    """The references of a module through which its code may reach an object that outlives a
+    request (``RedisObjects.long_lived`` and ``holds``): what ``with`` enters, what close
+    methods are called on, a constructor's arguments (its pool), what functions return or
+    yield, what is assigned. Where one of them ends at a module variable, the code that assigns
+    that variable decides what it holds (``engine._needed_targeted``)."""
+    for function in summary.functions:
+        for site in function.withs:
+            yield site.expr
+        for call in function.calls:
+            receiver, _, method = call.callee.rpartition(".")
+            if method in redis_api.CLOSE_METHODS and receiver:
+                yield receiver.removesuffix(".connection_pool")
+            if call.callee.rsplit(".", 1)[-1].removesuffix("()") in constructor_names:
+                for arg in call.args:
+                    yield from _expand(arg)
+                for _, value in call.keywords:
+                    yield from _expand(value)
+        yield from function.returns
+        for assign in function.assigns:
+            yield from _expand(assign.value)
+        for _, value in function.yielded_state:
+            yield from _expand(value)
+
+
+#: A ``.state.NAME`` or ``.ctx.NAME`` segment (app state, Sanic's included).
+_HELD_ATTRIBUTE = re.compile(r"\.(?:state|ctx)\.(\w+)")
+
+
+def held_attributes(ref: str) -> set[str]:
+    """App or request state attributes a reference goes through (``state_names``, and Sanic's
+    ``app.ctx.redis``): what ``RedisObjects`` looks up for it."""
+    return {match.group(1) for match in _HELD_ATTRIBUTE.finditer(ref)}
+
+
 def state_names(ref: str) -> set[str]:
     """App state attributes a reference goes through: ``request.app.state.redis`` -> ``redis``."""
     return {match.group(1) for match in _STATE_NAME.finditer(ref)}
@@ -274,11 +390,6 @@ class Demand:
         self.facts = facts
         self.reported = reported
         self.text = text
-        #: The top-level names each module is known by: its canonical root first.
-        self.roots = [
-            (info.root, *sorted({n.split(".", 1)[0] for n in info.names} - {info.root}))
-            for info in modules
-        ]
         self._framework_known: dict[int, bool] = {}
         self._shorts: dict[str, list[int]] | None = None
         self._relative_roots: dict[str, set[int]] = {}
@@ -286,17 +397,6 @@ class Demand:
         #: Questions of ``may_reference`` still answered by scanning bytes (see
         #: ``_writing_short_by_bytes``).
         self._scans_left = _BYTE_SCANS
-        #: For ``_naming_words``: every top-level name of the project (a plain import of one
-        #: binds a package, or a module), and every package's last name.
-        self._project_roots = frozenset(
-            root.encode()
-            for index, roots in enumerate(self.roots)
-            if index not in self.library
-            for root in roots
-        )
-        self._package_names = frozenset(
-            name.rsplit(".", 1)[-1].encode() for name in namespace.packages
-        )
         self._naming: dict[int, frozenset[bytes]] = {}
         self.redis_files = [
             i for i, f in enumerate(facts) if f is not None and f.redis and i not in self.library
@@ -320,6 +420,9 @@ class Demand:
         #: the modules that have new ones to look at again.
         self._forced: dict[int, set[str]] = {}
         self._reopen: set[int] = set()
+        #: Set by ``target``: files every name of which leads still say what their leading code
+        #: is registered on (see ``_leading_names``).
+        self._carry_whole = False
 
     def reach(
         self,
@@ -367,10 +470,53 @@ class Demand:
                 and index not in self.library
                 and any(self.text.mentions(index, name) for name in stored)
             ]
-            candidates.update(shared)
             self._close(shared, summarise, summary_of, whole=True)
+            # Their callers too: a handler that enters what a dependency there returns
+            # (``async with r`` for ``r=Depends(get_redis)`` returning ``request.state.redis``)
+            # closes the shared client without writing ``.state`` itself.
+            candidates.update(self.found)
         #: Reported files whose findings the rules compute (policy shared by both modes).
         self.candidates = frozenset(i for i in candidates if self.reported[i])
+
+    @cached_property
+    def _project_roots(self) -> frozenset[bytes]:
+        """For ``_naming_words``: every top-level name of the project (a plain import of one
+        binds a package, or a module), each module's other names' included. (Made when first
+        asked for: a targeted run asks few questions of a large project.)"""
+        roots = set(self.namespace.by_root)
+        for index, info in enumerate(self.modules):
+            if info.names != (info.name,) and index not in self.library:
+                roots.update(name.partition(".")[0] for name in info.names)
+        return frozenset(root.encode() for root in roots)
+
+    @cached_property
+    def _package_names(self) -> frozenset[bytes]:
+        """For ``_naming_words``: every package's last name."""
+        return frozenset(name.rsplit(".", 1)[-1].encode() for name in self.namespace.packages)
+
+    def target(
+        self,
+        seeds: Iterable[int],
+        summarise: Callable[[Iterable[int]], None],
+        summary_of: Callable[[int], ModuleSummary | None],
+    ) -> None:
+        """``reach`` for a run that reports only the files named on the command line (the
+        *targeted* analysis, see the module docstring): the callers of ``seeds`` (the named
+        files), every name of which leads, instead of the callers of every Redis file. The code
+        that stores what their references may read is added later, with its callers
+        (``extend``, from ``engine._needed_targeted``).
+
+        A named file's names all lead, whether or not they reach Redis: a finding there depends
+        on its functions' callers, and which of its names reach a Redis constructor (through
+        which module) is not known before its callees are read. What they are registered on
+        leads too (``_carry_whole``): the router a handler is registered on, the app that
+        includes that router, for the route's label.
+        """
+        seeds = sorted(set(seeds))
+        self._carry_whole = True
+        self._close(seeds, summarise, summary_of, whole=True)
+        self.redis_reachable = set(self.found)
+        self.candidates = frozenset(i for i in seeds if self.reported[i] and i not in self.library)
 
     def _value_leads(self, value: str | None, function: FunctionSummary) -> bool:
         """May a value stored by ``function`` be a Redis object (or lead to one)? Unknown
@@ -445,7 +591,8 @@ class Demand:
         """The module's top-level names whose code or value uses a Redis package or a name
         that leads there (all of them, for a shared-state file); adds them to the keys."""
         module_names = self.modules[index].names
-        if index in self._whole:
+        whole = index in self._whole
+        if whole and not self._carry_whole:
             found = top_level_names(summary)
         else:
             groups = self._groups.get(index)
@@ -455,6 +602,9 @@ class Demand:
             variables = {key[len(summary.name) + 1 :] for key in summary.variables}
             forced = self._forced.get(index, set()) & variables
             found = set(self._names.get(index, ())) | forced
+            if whole:
+                found |= top_level_names(summary)
+                self._keys.update(f"{m}.{name}" for m in module_names for name in found)
             grew = True
             while grew:  # a name may lead through another name of the same module
                 grew = False

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -17,16 +17,25 @@ import pathspec
 from . import noqa, redis_api
 from .cache import Cache, context_digest, summary_key
 from .config import Settings, selected_codes
-from .demand import Demand, Namespace, resolving_refs
+from .demand import (
+    Demand,
+    Namespace,
+    held_attributes,
+    held_refs,
+    may_store_state,
+    resolving_refs,
+    stores_state,
+)
 from .diagnostics import FileError, Finding, Position
 from .discovery import ModuleNamer, ProjectFile, discover
-from .frameworks import build_knowledge
+from .frameworks import Knowledge, build_knowledge
 from .layout import Layout, Names, build_layout, layout_key, restored_layout, saved_layout
 from .project.extract import extract
 from .project.model import ProjectModel
 from .project.objects import RedisObjects
 from .project.requests import RequestAnalysis
 from .project.summary import ModuleSummary
+from .redis_api import Ownership
 from .rules import ALL_RULES, RuleContext
 from .source import (
     ParseFailure,
@@ -77,6 +86,9 @@ class LintResult:
     def plan_fixes(self) -> None:
         """Attach the planned rewrites to the findings (what ``lint(plan_fixes=True)`` does),
         from this run's analysis: for showing which findings ``--fix`` can fix."""
+        if self.analysis is not None and self.analysis.whole is not None:
+            # A targeted analysis: fixes are planned on what every fix can depend on.
+            self.analysis = self.analysis.whole()
         if self.analysis is not None:
             self.findings = self.analysis.plan(self.findings, self.sources)
 
@@ -89,6 +101,9 @@ class _Analysis:
     requests: RequestAnalysis
     objects: RedisObjects
     settings: Settings
+    #: For a targeted analysis (``_needed_targeted``): the analysis of what the findings of any
+    #: file can depend on, from the same files (the same findings; fixes are planned on it).
+    whole: Callable[[], _Analysis] | None = None
 
     def plan(self, findings: list[Finding], sources: dict[str, SourceFile]) -> list[Finding]:
         """The findings with fixes attached (imports LibCST). A fix may edit any file of the
@@ -567,6 +582,212 @@ def _needed(
             return needed, candidates
 
 
+def _needed_targeted(project: _Project, demand: Demand) -> tuple[set[int], set[int]]:
+    """``_needed`` for a run whose reported files are all named on the command line: the files
+    the named files' findings can depend on (the targeted analysis; see ``demand``).
+
+    The project model then holds:
+
+    * the named files and their callers (``Demand.target``): what makes their functions per
+      request or lifecycle code, the routers and apps they are registered on (route labels);
+    * every module a reference of those files passes through, followed to the end and read
+      in turn, whatever it imports (the whole analysis follows only modules that may lead to a
+      caller, Redis or a framework: this follows more, from fewer files), and every module
+      they star-import: the factories, dependencies and helpers whose code says what a
+      reference holds;
+    * the code that decides what a reference that may reach a long-lived object holds
+      (``demand.held_refs``: what ``with`` enters, what is closed, a constructor's pool, what
+      is returned or stored). Where it goes through app or request state (``.state.pool``),
+      every file that may store that attribute (a text test, then its summary:
+      ``demand.may_store_state``, ``demand.stores_state``); where it ends at a variable of a
+      module, every file that assigns that variable (``shared.client = Redis()``). Those are
+      read with their callers (a store in per-request code is a singleton, not a long-lived
+      object), and what *they* hold is followed in turn.
+
+    What the whole analysis reads beyond that (the other Redis files, their callers, the code
+    that stores or closes other attributes) can change no finding of the named files: a
+    function's per-request reason comes from the callers above it, and what a reference holds
+    from the code above. The rules that ask the whole project another question are left to the
+    whole analysis: RPL009 (is there a web app? ``_targeted_is_exact``), and RPL007 where a
+    named file's startup code stores a client it creates (does any shutdown code close it?
+    ``_stored_at_startup``, after the targeted analysis, which knows that exactly).
+    """
+    namespace = demand.namespace
+    library = demand.library
+    named = [i for i, reported in enumerate(demand.reported) if reported and i not in library]
+    demand.target(named, project.summarise, project.summary)
+    callers = demand.found
+    text = demand.text
+    datas = project.datas
+    needed: set[int] = set()
+    processed: set[int] = set()
+    searched: set[int] = set()
+    scanned: set[int] = set()
+    attributes: set[str] = set()
+    followed: set[str] = set()
+    pending: list[str] = []
+    chased: set[str] = set()
+    sinks: list[str] = []
+
+    def add(index: int) -> None:
+        for found in (index, *namespace.ancestors(index)):
+            needed.add(found)
+
+    while True:
+        for index in callers:
+            if index not in needed:
+                add(index)
+        project.summarise(needed)
+        before = len(needed)
+        for index in sorted(needed - processed):
+            processed.add(index)
+            summary = project.summary(index)
+            if summary is None:
+                continue
+            pending.extend(resolving_refs(summary, _CONSTRUCTOR_NAMES))
+            # What a factory returns says what its callers hold (``RedisObjects.holds``).
+            pending.extend(ref for function in summary.functions for ref in function.returns)
+            # A name the module does not bind may come from any module it star-imports (the
+            # model resolves it only when it knows them all): ``_follow`` follows bound names.
+            star = f"{summary.name}.*."
+            pending.extend(t for key, t in summary.imports.items() if key.startswith(star))
+        waiting: list[str] = []
+        while pending:
+            ref = pending.pop()
+            if ref in followed or ref.count(".") > _MAX_REF_SEGMENTS:
+                continue
+            modules, following, ready = _follow(project, namespace, ref)
+            for module in modules:
+                if module not in needed:
+                    add(module)
+            if not ready:
+                waiting.append(ref)  # its module is summarised at the next round
+                continue
+            followed.add(ref)
+            pending.extend(following)
+        pending = waiting
+        # Where the references that may hold a long-lived object lead: app state attributes,
+        # and the modules whose variables they may be (followed through imports and
+        # re-exports: ``api.store.client`` may be ``shared.client``).
+        for index in sorted(needed - scanned):
+            scanned.add(index)
+            summary = project.summary(index)
+            if summary is not None:
+                sinks.extend(held_refs(summary, _CONSTRUCTOR_NAMES))
+        held: set[int] = set()
+        new_attributes: set[str] = set()
+        later: list[str] = []
+        while sinks:
+            ref = sinks.pop()
+            if ref in chased or ref.count(".") > _MAX_REF_SEGMENTS:
+                continue
+            new_attributes |= held_attributes(ref)
+            modules, following, ready = _follow(project, namespace, ref)
+            if modules:
+                held.add(modules[-1])
+                for module in modules:
+                    if module not in needed:
+                        add(module)
+            if not ready:
+                later.append(ref)  # its module is summarised at the next round
+                continue
+            chased.add(ref)
+            sinks.extend(following)
+        sinks = later
+        project.summarise(needed)
+        writers: set[int] = set()
+        new_attributes -= attributes
+        if new_attributes:
+            attributes |= new_attributes
+            # The files that write the attribute and whose text may store state (an ``=`` after
+            # ``.state``, a yielded dict) are asked their summaries.
+            asked = sorted(
+                index
+                for index in {
+                    i
+                    for a in new_attributes
+                    for i in (text.files_with_bytes(a) if a.isascii() else range(len(datas)))
+                }
+                if index not in callers
+                and index not in library
+                and (data := datas[index]) is not None
+                and may_store_state(data)
+                and any(text.mentions(index, a) for a in new_attributes)
+            )
+            project.summarise(asked)
+            for index in asked:
+                summary = project.summary(index)
+                if summary is not None and stores_state(summary):
+                    writers.add(index)
+        for module in sorted(held - searched):
+            searched.add(module)
+            summary = project.summary(module)
+            if summary is None or not summary.variables:
+                continue
+            others = [i for i in demand.may_reference(module) if i not in callers]
+            project.summarise(others)
+            for other in others:
+                if _assigns_into(project.summary(other), namespace, module):
+                    writers.add(other)
+        writers -= callers
+        if writers:
+            demand.extend(writers, project.summarise, project.summary)
+        if (
+            len(needed) == before
+            and not writers
+            and not (needed - processed)
+            and not pending
+            and not sinks
+        ):
+            return needed, set(demand.candidates)
+
+
+def _assigns_into(summary: ModuleSummary | None, namespace: Namespace, module: int) -> bool:
+    """Does a module's code assign a variable of module ``module`` (or a call's result)?"""
+    if summary is None:
+        return False
+    for function in summary.functions:
+        targets = [assign.target for assign in function.assigns]
+        targets += [call.assigned_to for call in function.calls if call.assigned_to]
+        for target in targets:
+            modules = list(namespace.referenced(target))
+            if modules and modules[-1] == module:
+                return True
+    return False
+
+
+def _targeted_is_exact(selected: frozenset[str]) -> bool:
+    """Does the targeted analysis answer every selected rule for the named files exactly?
+
+    Not RPL009: is there a web app anywhere in the project? (RPL007, whether any shutdown code
+    closes what a named file's startup code stores, is decided after the analysis:
+    ``_stored_at_startup``.)
+    """
+    return "RPL009" not in selected
+
+
+def _stored_at_startup(
+    summaries: Iterable[ModuleSummary], requests: RequestAnalysis, objects: RedisObjects
+) -> bool:
+    """Does startup code of these modules store a client or pool it creates (where RPL007 may
+    report)? RPL007 then asks whether any shutdown code of the project closes it, a question
+    the targeted analysis does not answer. Whether a function runs at startup, its Redis calls
+    and where they are stored, the targeted analysis knows exactly (its callers, its code)."""
+    for summary in summaries:
+        for function in summary.functions:
+            if function.qualname not in requests.startup:
+                continue
+            if function.qualname in requests.per_request:
+                continue
+            for found in objects.redis_calls(function):
+                call = found.call
+                if call.after_yield or call.context is not None or call.assigned_to is None:
+                    continue
+                if found.ownership is not Ownership.WRAPPER:
+                    return True
+    return False
+
+
 def _only_named_files_reported(files: list[ProjectFile]) -> bool:
     """Are the reported files all named on the command line (pre-commit's changed files)?"""
     reported = [file for file in files if file.reported]
@@ -690,13 +911,16 @@ def lint(
     keep_sources: bool = False,
     full: bool | None = None,
     plan_fixes: bool = False,
+    targeted: bool = True,
 ) -> LintResult:
     """Lint ``paths`` (and read the rest of their project).
 
     ``overrides`` maps absolute paths to contents that replace the files' (standard input, or the
     fix loop's work in progress); a path there need not exist on disk. ``full`` parses every file
     of the project instead of the files the analysis needs (``Settings.full_analysis``): the
-    results are the same, it exists to show that they are.
+    results are the same, it exists to show that they are. ``targeted=False`` reads what the
+    findings of every file can depend on even when only named files are reported (see
+    ``_needed_targeted``): the same results again, for the tests and for planning fixes.
     """
     cwd = cwd or Path.cwd()
     if full is None:
@@ -727,8 +951,10 @@ def lint(
         | frozenset(name.rsplit(".", 1)[-1] for name in redis_api.CONSTRUCTORS)
         | redis_api.CLOSE_METHODS
     )
+    selected = selected_codes(settings)
     aliases: dict[str, str] = {}
     text: TextIndex | None = None
+    whole: Callable[[], _Whole] | None = None
     reachable: frozenset[int]
     needed: set[int]
     candidates: set[int]
@@ -740,10 +966,16 @@ def lint(
         named_files_decide = _only_named_files_cannot_hold_findings(
             project, layout.namespace, discovery.files
         )
+        # Otherwise only what the named files' findings can depend on is read, when that
+        # answers every selected rule (and no fixes are planned: a fix may edit any file).
+        targeted = (
+            targeted and not plan_fixes and not named_files_decide and _targeted_is_exact(selected)
+        )
     else:
-        named_files_decide = False
+        named_files_decide = targeted = False
     if named_files_decide:
         reachable, needed, candidates = frozenset(), set(), set()
+        targeted = False
     elif full or any(fact is not None and fact.redis for fact in project.facts):
         layout = jobs.layout(knowledge.packages, cache)
         aliases = layout.aliases
@@ -765,6 +997,21 @@ def lint(
             needed = candidates = set(range(len(jobs))) - library
             project.summarise(needed)
             demand.reach(project.summarise, project.summary)
+        elif targeted:
+            needed, candidates = _needed_targeted(project, demand)
+            whole_text = text
+
+            def analyse_whole() -> _Whole:
+                """What the analysis of every file's dependencies reads and finds, from this
+                run's files: where the targeted analysis cannot answer (RPL007 below, planning
+                fixes)."""
+                again = Demand(infos, project.facts, reported, whole_text, namespace)
+                found, holding = _needed(project, again, knowledge.packages)
+                project.summarise(found)
+                return found, holding, *_analyse(project, found, aliases, knowledge)
+
+            whole = analyse_whole
+
         else:
             needed, candidates = _needed(project, demand, knowledge.packages)
         reachable = demand.candidates
@@ -772,6 +1019,7 @@ def lint(
         # No file imports a Redis package: no file can hold a finding, and no module need be
         # named or parsed (but the files named on the command line, below).
         reachable, needed, candidates = frozenset(), set(), set()
+        targeted = False
     # Syntax errors are reported where the analysis looks (the candidates) and in files named on
     # the command line (pre-commit's changed files): a file that cannot touch Redis is not
     # parsed at all, so a syntax error there is other tools' business.
@@ -784,16 +1032,21 @@ def lint(
             cache.store_text_index(text.export(text_keys))
         cache.close()
 
+    model, requests, objects = _analyse(project, needed, aliases, knowledge)
+    if (
+        whole is not None
+        and "RPL007" in selected
+        and _stored_at_startup(
+            (o.summary for i in candidates if (o := project.outcomes.get(i)) and o.summary),
+            requests,
+            objects,
+        )
+    ):
+        # Is what a named file's startup code stores closed by any shutdown code? The analysis
+        # of every file's dependencies answers that.
+        needed, candidates, model, requests, objects = whole()
+        whole = None
     result.files_analysed = len(project.outcomes)
-    summaries: list[ModuleSummary] = []
-    for index in sorted(needed):
-        outcome = project.outcomes.get(index)
-        if outcome is not None and outcome.summary is not None:
-            summaries.append(outcome.summary)
-    model = ProjectModel(summaries, aliases)
-    requests = RequestAnalysis(model, knowledge)
-    objects = RedisObjects(model, requests)
-    selected = selected_codes(settings)
     rules = [rule() for rule in ALL_RULES if rule.code in selected]
     per_file_ignores = {
         pattern: (pathspec.GitIgnoreSpec.from_lines([pattern]), codes)
@@ -871,9 +1124,38 @@ def lint(
     # ``_Analysis.plan``.)
     result.findings.sort(key=lambda f: f.sort_key)
     result.analysis = _Analysis(project, discovery.files, model, requests, objects, settings)
+    if whole is not None:
+        # Fixes may edit what the targeted analysis did not read (the app's lifespan, names
+        # taken elsewhere in app state): they are planned on the analysis of everything the
+        # findings of any file can depend on.
+        found_whole = whole
+
+        def analysis_of_whole() -> _Analysis:
+            model, requests, objects = found_whole()[2:]
+            return _Analysis(project, discovery.files, model, requests, objects, settings)
+
+        result.analysis.whole = analysis_of_whole
     if plan_fixes:  # --fix / --diff: attach rewrites (imports LibCST)
         result.plan_fixes()
     return result
+
+
+#: The whole analysis's needed files, candidates, and model (``lint``'s ``whole``).
+_Whole = tuple[set[int], set[int], ProjectModel, RequestAnalysis, RedisObjects]
+
+
+def _analyse(
+    project: _Project, needed: set[int], aliases: dict[str, str], knowledge: Knowledge
+) -> tuple[ProjectModel, RequestAnalysis, RedisObjects]:
+    """The project model of the needed files' summaries, and what runs per request."""
+    summaries: list[ModuleSummary] = []
+    for index in sorted(needed):
+        outcome = project.outcomes.get(index)
+        if outcome is not None and outcome.summary is not None:
+            summaries.append(outcome.summary)
+    model = ProjectModel(summaries, aliases)
+    requests = RequestAnalysis(model, knowledge)
+    return model, requests, RedisObjects(model, requests)
 
 
 def _ignored_codes(
