@@ -544,30 +544,20 @@ def _needed(
                     modules = list(namespace.referenced(assign.target))
                     if modules and modules[-1] != index:
                         owners.add(modules[-1])  # the deepest: the variable's own module
-        waiting: list[str] = []
-        while pending:
-            ref = pending.pop()
-            if ref in followed or ref.count(".") > _MAX_REF_SEGMENTS:
-                # (a self-referring variable, `x = x.y`, makes ever longer references; the
-                # project model gives up on those after a few steps as well)
-                continue
-            modules, following, ready = _follow(project, namespace, ref)
-            if modules and not (
-                modules[-1] in callers
-                or modules[-1] in demand.redis_reachable
-                or demand.leads_to_framework(modules[-1], frameworks)
-            ):
-                followed.add(ref)
-                continue
-            for module in modules:
-                if module not in needed:
-                    add(module)
-            if not ready:
-                waiting.append(ref)  # its module is summarised at the next round
-                continue
-            followed.add(ref)
-            pending.extend(following)
-        pending = waiting
+        pending = _follow_refs(
+            project,
+            namespace,
+            pending,
+            followed,
+            add,
+            leads_nowhere=lambda module: (
+                not (
+                    module in callers
+                    or module in demand.redis_reachable
+                    or demand.leads_to_framework(module, frameworks)
+                )
+            ),
+        )
         new_owners = owners - owners_done
         owners_done |= owners
         if new_owners:
@@ -651,21 +641,7 @@ def _needed_targeted(project: _Project, demand: Demand) -> tuple[set[int], set[i
             # model resolves it only when it knows them all): ``_follow`` follows bound names.
             star = f"{summary.name}.*."
             pending.extend(t for key, t in summary.imports.items() if key.startswith(star))
-        waiting: list[str] = []
-        while pending:
-            ref = pending.pop()
-            if ref in followed or ref.count(".") > _MAX_REF_SEGMENTS:
-                continue
-            modules, following, ready = _follow(project, namespace, ref)
-            for module in modules:
-                if module not in needed:
-                    add(module)
-            if not ready:
-                waiting.append(ref)  # its module is summarised at the next round
-                continue
-            followed.add(ref)
-            pending.extend(following)
-        pending = waiting
+        pending = _follow_refs(project, namespace, pending, followed, add)
         # Where the references that may hold a long-lived object lead: app state attributes,
         # and the modules whose variables they may be (followed through imports and
         # re-exports: ``api.store.client`` may be ``shared.client``).
@@ -674,26 +650,10 @@ def _needed_targeted(project: _Project, demand: Demand) -> tuple[set[int], set[i
             summary = project.summary(index)
             if summary is not None:
                 sinks.extend(held_refs(summary, _CONSTRUCTOR_NAMES))
-        held: set[int] = set()
-        new_attributes: set[str] = set()
-        later: list[str] = []
-        while sinks:
-            ref = sinks.pop()
-            if ref in chased or ref.count(".") > _MAX_REF_SEGMENTS:
-                continue
-            new_attributes |= held_attributes(ref)
-            modules, following, ready = _follow(project, namespace, ref)
-            if modules:
-                held.add(modules[-1])
-                for module in modules:
-                    if module not in needed:
-                        add(module)
-            if not ready:
-                later.append(ref)  # its module is summarised at the next round
-                continue
-            chased.add(ref)
-            sinks.extend(following)
-        sinks = later
+        passed: list[tuple[str, list[int]]] = []
+        sinks = _follow_refs(project, namespace, sinks, chased, add, seen=passed)
+        held = {modules[-1] for _, modules in passed if modules}
+        new_attributes = {name for ref, _ in passed for name in held_attributes(ref)}
         project.summarise(needed)
         writers: set[int] = set()
         new_attributes -= attributes
@@ -863,6 +823,46 @@ def _may_be_constructor_or_close(
         )
     defined = {f.qualname for f in summary.functions} | {c.qualname for c in summary.classes}
     return name not in defined
+
+
+def _follow_refs(
+    project: _Project,
+    namespace: Namespace,
+    refs: list[str],
+    done: set[str],
+    add: Callable[[int], None],
+    *,
+    leads_nowhere: Callable[[int], bool] | None = None,
+    seen: list[tuple[str, list[int]]] | None = None,
+) -> list[str]:
+    """Follow references to their ends (``_follow``, step by step), ``add``-ing every module
+    they pass through; ``done`` holds the references followed. Returns the references whose
+    next module is not summarised yet, to follow at the next round.
+
+    ``leads_nowhere(module)`` stops a reference whose module can decide nothing; ``seen``
+    collects every reference followed and the modules it passes through.
+    """
+    waiting: list[str] = []
+    while refs:
+        ref = refs.pop()
+        if ref in done or ref.count(".") > _MAX_REF_SEGMENTS:
+            # (a self-referring variable, `x = x.y`, makes ever longer references; the
+            # project model gives up on those after a few steps as well)
+            continue
+        modules, following, ready = _follow(project, namespace, ref)
+        if seen is not None:
+            seen.append((ref, modules))
+        if modules and leads_nowhere is not None and leads_nowhere(modules[-1]):
+            done.add(ref)
+            continue
+        for module in modules:
+            add(module)
+        if not ready:
+            waiting.append(ref)  # its module is summarised at the next round
+            continue
+        done.add(ref)
+        refs.extend(following)
+    return waiting
 
 
 def _follow(project: _Project, namespace: Namespace, ref: str) -> tuple[list[int], list[str], bool]:
