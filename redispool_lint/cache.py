@@ -20,7 +20,6 @@ import marshal
 import os
 import pickle
 import sys
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -181,6 +180,8 @@ def _write_once(path: Path, text: str) -> None:
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
+    import tempfile  # (4 ms to import: only for runs that store something)
+
     descriptor, temporary = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
     try:
         with os.fdopen(descriptor, "wb") as handle:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import difflib
 import os
 import sys
-import traceback
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -176,6 +175,8 @@ def main(
     except (KeyboardInterrupt, BrokenPipeError):
         sys.exit(EXIT_ERROR)
     except Exception:  # a bug of ours: say so plainly, with the trace for the report
+        import traceback  # (3 ms to import, on every run: only when needed)
+
         click.echo("redispool-lint: internal error, please report it with this trace:", err=True)
         click.echo(traceback.format_exc(), err=True)
         sys.exit(EXIT_ERROR)

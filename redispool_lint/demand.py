@@ -578,7 +578,9 @@ class Demand:
                 for caller in self.may_reference(index):
                     if caller == index or caller in self.library:
                         continue
-                    if any(self.text.mentions(caller, n) for n in names):
+                    if any(self.text.mentions(caller, n) for n in names) or self._may_bind_module(
+                        caller, index
+                    ):
                         self.found.add(caller)
                         waiting.add(caller)
             # A caller taken in before may use names that lead only now: it is looked at again.
@@ -586,6 +588,21 @@ class Demand:
             self.found |= self._reopen
             self._reopen = set()
             queue = sorted(waiting)
+
+    def _may_bind_module(self, index: int, target: int) -> bool:
+        """May file ``index`` bind module ``target`` itself to a name (``import shared as
+        store``, ``from app import cache``)? Every name of the module is then reachable through
+        that name without the file writing it: a file that imports the name from there does
+        (``from api import store``, then ``store.client``), and ``_leads`` makes the binding
+        lead. (A superset, from the words of its import statements: the module's top-level
+        name after ``import``, or its short name among the names of ``from ... import``.)"""
+        if self.facts[index] is None:
+            return True  # unreadable: nothing is known of it
+        imports = self.text.imports_of(index)
+        info = self.modules[target]
+        return info.short.encode() in imports.from_names or any(
+            name.split(".", 1)[0].encode() in imports.plain_roots for name in info.names
+        )
 
     def _leading_names(self, index: int, summary: ModuleSummary) -> set[str]:
         """The module's top-level names whose code or value uses a Redis package or a name

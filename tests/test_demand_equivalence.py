@@ -571,11 +571,6 @@ _DEPENDENCIES: dict[str, tuple[str, dict[str, str]]] = {
 }
 
 
-#: Projects where the demand-driven analysis of the whole project (not the targeted one)
-#: misses a finding: ``test_whole_demand_misses``.
-_WHOLE_DEMAND_MISSES = frozenset({"variable_through_reexport"})
-
-
 def _write_dependencies(folder: Path, name: str) -> str:
     code, files = _DEPENDENCIES[name]
     for path, text in files.items():
@@ -586,21 +581,21 @@ def _write_dependencies(folder: Path, name: str) -> str:
 @pytest.mark.parametrize("name", sorted(_DEPENDENCIES))
 def test_targeted_dependencies(name: str, tmp_path: Path, walk: str) -> None:
     code = _write_dependencies(tmp_path, name)
-    modes = (True,) if name in _WHOLE_DEMAND_MISSES else (True, False)
-    found = assert_each_file_alone(tmp_path, modes)
+    found = assert_each_file_alone(tmp_path)
     assert code in {key[3] for key in found}, found  # the comparison is not vacuous
-
-
-@pytest.mark.xfail(strict=True, reason="known gap of the demand-driven walk, see docstring")
-@pytest.mark.parametrize("name", sorted(_WHOLE_DEMAND_MISSES))
-def test_whole_demand_misses(name: str, tmp_path: Path) -> None:
-    """The upward walk takes in a caller only if it writes one of the module's leading names:
-    ``api.py`` binds the module ``shared`` as ``store`` without writing ``client``, so the
-    handler that closes ``store.client`` is not found from the code that assigns
-    ``shared.client`` (the targeted analysis follows the handler's references forwards and
-    finds it)."""
-    _write_dependencies(tmp_path, name)
     assert_same(tmp_path)
+
+
+def test_module_bound_under_an_alias_is_followed(tmp_path: Path, walk: str) -> None:
+    """``api.py`` binds the module ``shared`` as ``store`` without writing ``client``; the
+    handler that closes ``store.client`` imports ``store`` from ``api``. The upward walk from
+    the code that assigns ``shared.client`` takes ``api`` in because it binds the module
+    itself (it used to take only callers that write one of the module's leading names, and
+    missed the finding)."""
+    _write_dependencies(tmp_path, "variable_through_reexport")
+    settings = _settings(tmp_path)
+    demand = lint([tmp_path], settings, root=tmp_path, cwd=tmp_path)
+    assert ("RPL005", "routes.py") in {(f.code, Path(f.path).name) for f in demand.findings}
 
 
 def test_targeted_parses_less(tmp_path: Path) -> None:

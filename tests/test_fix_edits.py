@@ -24,6 +24,7 @@ from redispool_lint.fix.cst_tools import (
     tidy_imports,
 )
 from redispool_lint.fix.edits import apply_edits, encode
+from redispool_lint.lines import split_lines_keepends
 from redispool_lint.source import SourceError, read_source, source_from_bytes
 
 from .helpers import FIXTURES
@@ -181,6 +182,31 @@ def test_a_parsed_file_of_old_mac_line_ends() -> None:
     assert tidy_imports(old, new) == "x = 1\r"
 
 
+def test_a_parsed_file_with_form_feeds_before_code() -> None:
+    """LibCST leaves out a form feed before code at column 0 (its code for the module drops
+    it; its columns do not count it, Python's do): untouched statements keep their text, and
+    nodes on those lines are found at Python's columns."""
+    text = (
+        "from redis import Redis\nimport a\n\f\n\fdef f(r=g(1)):\n    return h(2)\n\n"
+        "\f@d(3)\n\fasync def k(x=m(4)):\n    pass\n\fx = n(5)\n"
+    )
+    parsed = ParsedFile(source_from_bytes(Path("f.py"), "f.py", text.encode()))
+    assert parsed.module.code != text  # (what this works around)
+    assert parsed.code_of(parsed.module) == text
+    calls = [n for n in ast.walk(ast.parse(text)) if isinstance(n, ast.Call)]
+    assert len(calls) == 5
+    for call in calls:
+        node = parsed.find(cst.Call, call.lineno, call.col_offset)
+        assert node is not None, (call.lineno, call.col_offset)
+        assert parsed.code(node) == ast.get_source_segment(text, call)
+    assert parsed.function_at(8) is not None  # ``\fasync def k``
+    # Removing an import the rewrite left unused keeps the other statements' form feeds.
+    old = "from redis import Redis\n\fdef f():\n    return Redis()\n"
+    assert tidy_imports(old, "from redis import Redis\n\fdef f():\n    return 1\n") == (
+        "\fdef f():\n    return 1\n"
+    )
+
+
 def _finding(path: str, *edits: Edit) -> Finding:
     return Finding(
         "RPL001",
@@ -233,26 +259,55 @@ _SHAPES = [
     ("x = 1\ry = 2\r", True),
     ("x = 1\r\r# c\ry = 2\r", True),
     ('"""Docstring."""\n\nfrom __future__ import annotations\n\nimport os\n', True),
+    # Form feeds (page breaks) before code at column 0, which LibCST leaves out.
+    ("\x0cx = 1\n", True),
+    (
+        "import a\n\x0c\n\x0c@d\n\x0cdef f():\n    pass\n"
+        "\x0cif x:\n    y = 1\n\x0celse:\n    y = 2\n",
+        True,
+    ),
     # Where the standard parser's positions do not show the first line: refused, generated.
     ("@(\n    deco\n)\nclass C:\n    pass\n", False),
-    ("\x0cx = 1\n", False),
     ("", False),
     ("# only a comment\n", False),
 ]
 
 
+def _generated(module: cst.Module) -> tuple[str, dict[cst.CSTNode, str]]:
+    header = "".join(module.code_for_node(line) for line in module.header)
+    return header, {s: module.code_for_node(s) for s in module.body}
+
+
+def _as_generated(
+    sliced: tuple[str, dict[cst.CSTNode, str]],
+) -> tuple[str, dict[cst.CSTNode, str]]:
+    """Cut texts without the form feeds LibCST leaves out of its code: before code at the
+    start of a line."""
+
+    def strip(text: str) -> str:
+        return "".join(
+            line.lstrip("\f") if line.lstrip("\f")[:1] not in ("", "\n", "\r") else line
+            for line in split_lines_keepends(text)
+        )
+
+    header, texts = sliced
+    return strip(header), {node: strip(text) for node, text in texts.items()}
+
+
 @pytest.mark.parametrize(("text", "cut"), _SHAPES)
 def test_statement_texts_cut_from_the_file_equal_generated_ones(text: str, cut: bool) -> None:
     """Cut from the text where the standard parser says statements start, each top-level
-    statement's text is what LibCST generates for it (or the cut is refused and the code is
-    generated): fixes splice these texts into the files they rewrite."""
+    statement's text is what LibCST generates for it, but for the form feeds LibCST leaves out
+    (or the cut is refused and the code is generated): fixes splice these texts into the files
+    they rewrite."""
     module = parse_module(text)
-    generated = {s: module.code_for_node(s) for s in module.body}
-    header = "".join(module.code_for_node(line) for line in module.header)
     sliced = _slice_statements(module, text)
     assert (sliced is not None) is cut
     if sliced is not None:
-        assert sliced == (header, generated)
+        assert _as_generated(sliced) == _generated(module)
+        header, texts = sliced
+        # (The footer's comments follow; a last line without its line end gets one.)
+        assert (text + "\n").startswith(header + "".join(texts[s] for s in module.body))
 
 
 def test_statement_texts_of_every_fixture_file() -> None:
@@ -267,7 +322,6 @@ def test_statement_texts_of_every_fixture_file() -> None:
         if sliced is None:
             assert not module.body, path
             continue
-        header = "".join(module.code_for_node(line) for line in module.header)
-        assert sliced == (header, {s: module.code_for_node(s) for s in module.body}), path
+        assert _as_generated(sliced) == _generated(module), path
         cut += 1
     assert cut > 100

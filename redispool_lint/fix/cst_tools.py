@@ -15,6 +15,7 @@ import difflib
 import sys
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Union
 
 import libcst as cst
@@ -125,16 +126,39 @@ class ParsedFile:
         positions = wrapper.resolve(PositionProvider)
         for node, parent in wrapper.resolve(ParentNodeProvider).items():
             self._parents[node] = self.module if parent is alone else parent
+        shifts = self._form_feed_shifts(statement, offset + 1)
         for node, where in positions.items():
             if node is alone:
                 continue
-            if offset:
+            if offset or shifts:
+                start, end = where.start.line + offset, where.end.line + offset
                 where = CodeRange(
-                    CodePosition(where.start.line + offset, where.start.column),
-                    CodePosition(where.end.line + offset, where.end.column),
+                    CodePosition(start, where.start.column + shifts.get(start, 0)),
+                    CodePosition(end, where.end.column + shifts.get(end, 0)),
                 )
             self._positions[node] = where
             self._starts.setdefault((where.start.line, where.start.column), []).append(node)
+
+    def _form_feed_shifts(self, statement: cst.CSTNode, first_row: int) -> dict[int, int]:
+        """The rows of a top-level statement whose line starts with form feeds that LibCST
+        leaves out (before a line of code at column 0: ``\\fdef``, ``\\f@app.get``, ``\\felse:``),
+        and how many: Python counts them as columns, LibCST's positions do not."""
+        texts = self._statement_texts
+        text = texts.get(statement) if texts else None
+        if text is None or "\f" not in text:
+            return {}
+        original = split_lines_keepends(text)
+        generated = split_lines_keepends(self.module.code_for_node(statement))
+        if len(original) != len(generated):
+            return {}
+        shifts: dict[int, int] = {}
+        for row, (mine, theirs) in enumerate(zip(original, generated), start=first_row):
+            if mine != theirs:
+                stripped = mine.lstrip("\f")
+                if stripped != theirs:
+                    return {}  # not the difference this accounts for
+                shifts[row] = len(mine) - len(stripped)
+        return shifts
 
     def _resolve_all(self) -> None:
         if self._all_resolved:
@@ -300,8 +324,9 @@ def _slice_statements(module: cst.Module, text: str) -> tuple[str, dict[cst.CSTN
         if (
             not 1 <= first <= code <= len(lines)
             or (firsts and first <= firsts[-1])
-            or lines[code - 1][:1] in ("", " ", "\t", "\f", "#", "\r", "\n")
-            or (decorated and not lines[code - 1].startswith("@"))
+            # (Form feeds before code at column 0 are whitespace Python counts as columns.)
+            or lines[code - 1].lstrip("\f")[:1] in ("", " ", "\t", "#", "\r", "\n")
+            or (decorated and not lines[code - 1].lstrip("\f").startswith("@"))
             or not all(blank_or_comment(row) for row in range(first, code))
         ):
             return None
@@ -530,9 +555,13 @@ def tidy_imports(old: str, new: str) -> str:
     fix of the same file still uses a name.
     """
     try:
-        return drop_unused_imports(parse_module(old), parse_module(new)).code
+        parsed = ParsedFile(SourceFile(Path("<fixed>"), "<fixed>", new))
+        tidied = drop_unused_imports(parse_module(old), parsed.module)
     except cst.ParserSyntaxError:
         return new
+    # (Only the import statements it changed are generated: LibCST's code for a whole module
+    # drops a form feed at the start of a top-level statement's line.)
+    return new if tidied is parsed.module else parsed.code_of(tidied)
 
 
 def _reference_counts(module: cst.Module) -> dict[str, int]:
@@ -568,7 +597,12 @@ def drop_unused_imports(original: cst.Module, module: cst.Module) -> cst.Module:
             if not body or (pending and pending[-1].comment is None):
                 while lines and lines[0].comment is None:
                     lines.pop(0)
-            statement = statement.with_changes(leading_lines=[*pending, *lines])
+            moved = [*pending, *lines]
+            if len(moved) != len(statement.leading_lines) or any(
+                a is not b for a, b in zip(moved, statement.leading_lines)
+            ):
+                # (A statement left as it was keeps its text: ``ParsedFile.code_of``.)
+                statement = statement.with_changes(leading_lines=moved)
             pending = None
         small = (
             statement.body[0]
