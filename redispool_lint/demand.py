@@ -155,6 +155,11 @@ class Namespace:
             for end in range(1, len(parts)):
                 self.packages.setdefault(".".join(parts[:end]), []).append(index)
 
+    def with_packages(self, index: int) -> Iterator[int]:
+        """The module and the packages above it (importing it runs their ``__init__``)."""
+        yield index
+        yield from self.ancestors(index)
+
     def ancestors(self, index: int) -> Iterator[int]:
         """The package modules (``__init__``) above a module."""
         parts = self.modules[index].name.split(".")

@@ -519,10 +519,6 @@ def _needed(
     followed: set[str] = set()
     pending: list[str] = []
 
-    def add(index: int) -> None:
-        for found in (index, *namespace.ancestors(index)):
-            needed.add(found)
-
     while True:
         project.summarise(needed)
         before = len(needed)
@@ -532,7 +528,7 @@ def _needed(
             summary = project.summary(index)
             if summary is None:
                 continue
-            add(index)
+            needed.update(namespace.with_packages(index))
             pending.extend(resolving_refs(summary, _CONSTRUCTOR_NAMES))
             # Another module's variable assigned here (``shared.client = Redis()``): code that
             # uses that module may close a long-lived client without naming Redis at all. Only
@@ -549,7 +545,7 @@ def _needed(
             namespace,
             pending,
             followed,
-            add,
+            needed,
             leads_nowhere=lambda module: (
                 not (
                     module in callers
@@ -567,7 +563,7 @@ def _needed(
                     candidates.add(index)
         for index in callers:
             if index not in needed:
-                add(index)
+                needed.update(namespace.with_packages(index))
         if len(needed) == before and not (callers - processed):
             return needed, candidates
 
@@ -619,14 +615,10 @@ def _needed_targeted(project: _Project, demand: Demand) -> tuple[set[int], set[i
     chased: set[str] = set()
     sinks: list[str] = []
 
-    def add(index: int) -> None:
-        for found in (index, *namespace.ancestors(index)):
-            needed.add(found)
-
     while True:
         for index in callers:
             if index not in needed:
-                add(index)
+                needed.update(namespace.with_packages(index))
         project.summarise(needed)
         before = len(needed)
         for index in sorted(needed - processed):
@@ -641,7 +633,7 @@ def _needed_targeted(project: _Project, demand: Demand) -> tuple[set[int], set[i
             # model resolves it only when it knows them all): ``_follow`` follows bound names.
             star = f"{summary.name}.*."
             pending.extend(t for key, t in summary.imports.items() if key.startswith(star))
-        pending = _follow_refs(project, namespace, pending, followed, add)
+        pending = _follow_refs(project, namespace, pending, followed, needed)
         # Where the references that may hold a long-lived object lead: app state attributes,
         # and the modules whose variables they may be (followed through imports and
         # re-exports: ``api.store.client`` may be ``shared.client``).
@@ -651,7 +643,7 @@ def _needed_targeted(project: _Project, demand: Demand) -> tuple[set[int], set[i
             if summary is not None:
                 sinks.extend(held_refs(summary, _CONSTRUCTOR_NAMES))
         passed: list[tuple[str, list[int]]] = []
-        sinks = _follow_refs(project, namespace, sinks, chased, add, seen=passed)
+        sinks = _follow_refs(project, namespace, sinks, chased, needed, seen=passed)
         held = {modules[-1] for _, modules in passed if modules}
         new_attributes = {name for ref, _ in passed for name in held_attributes(ref)}
         project.summarise(needed)
@@ -830,14 +822,15 @@ def _follow_refs(
     namespace: Namespace,
     refs: list[str],
     done: set[str],
-    add: Callable[[int], None],
+    needed: set[int],
     *,
     leads_nowhere: Callable[[int], bool] | None = None,
     seen: list[tuple[str, list[int]]] | None = None,
 ) -> list[str]:
-    """Follow references to their ends (``_follow``, step by step), ``add``-ing every module
-    they pass through; ``done`` holds the references followed. Returns the references whose
-    next module is not summarised yet, to follow at the next round.
+    """Follow references to their ends (``_follow``, step by step), adding every module they
+    pass through (and the packages above it) to ``needed``; ``done`` holds the references
+    followed. Returns the references whose next module is not summarised yet, to follow at the
+    next round.
 
     ``leads_nowhere(module)`` stops a reference whose module can decide nothing; ``seen``
     collects every reference followed and the modules it passes through.
@@ -856,7 +849,7 @@ def _follow_refs(
             done.add(ref)
             continue
         for module in modules:
-            add(module)
+            needed.update(namespace.with_packages(module))
         if not ready:
             waiting.append(ref)  # its module is summarised at the next round
             continue
