@@ -23,7 +23,9 @@ once, in turn), so that a busy machine slows them all alike:
 * ``ruff check --select ASYNC --no-cache TREE``;
 * a bare ``ast.parse`` of every ``.py`` file of the tree, in one Python process;
 * the floor under any of it: a Python process that lists the tree and reads every ``.py`` file,
-  and the same after importing redispool-lint (what the linter pays before it parses a file).
+  the same after importing redispool-lint (what the linter pays before it parses a file), and
+  the same without the import but with an ``ast.parse`` of the files the analysis parses (the
+  least any CPython implementation of this analysis can pay).
 
 Reports medians, ratios to ruff, the peak memory (max RSS) of each process (``os.wait4``), and
 warm-cache runs on (c) and (c'): the cache filled, one file changed, then ``redispool-lint FILE``
@@ -87,6 +89,42 @@ for folder, dirs, files in os.walk(sys.argv[1]):
 print(count)
 """
 
+#: The floor under any CPython implementation of the analysis: ``READ_LOOP`` (without even
+#: importing the linter), then ``ast.parse`` of just the files the analysis parses (listed in
+#: ``sys.argv[2]``, one path a line, as ``os.walk`` spells them).
+PARSE_NEEDED_LOOP = r"""
+import ast, os, sys
+with open(sys.argv[2], encoding="utf-8") as listing:
+    needed = set(listing.read().splitlines())
+count = 0
+for folder, dirs, files in os.walk(sys.argv[1]):
+    for name in files:
+        if name.endswith(".py"):
+            path = os.path.join(folder, name)
+            with open(path, "rb") as handle:
+                data = handle.read()
+            if path in needed:
+                ast.parse(data)
+                count += 1
+print(count)
+"""
+
+
+def analysed_files(tree: Path) -> list[str]:
+    """The files the analysis of ``tree`` parses (their summaries), as ``os.walk`` spells them."""
+    from redispool_lint.config import Settings
+    from redispool_lint.engine import lint
+
+    settings = Settings()
+    settings.cache = False
+    result = lint([tree], settings, root=tree, cwd=tree)
+    assert result.analysis is not None
+    files = result.analysis.files
+    return sorted(
+        os.path.join(str(tree), os.path.relpath(files[index].path, tree))
+        for index in result.analysis.project.outcomes
+    )
+
 
 @dataclass
 class Sample:
@@ -148,11 +186,25 @@ def tools(tree: Path) -> dict[str, list[str]]:
         "ast.parse loop": [sys.executable, "-c", AST_LOOP, str(tree)],
         FLOOR_READ: [sys.executable, "-c", READ_LOOP, str(tree)],
         FLOOR_IMPORT: [sys.executable, "-c", "import redispool_lint.cli\n" + READ_LOOP, str(tree)],
+        FLOOR_PARSE: [sys.executable, "-c", PARSE_NEEDED_LOOP, str(tree), str(_listing(tree))],
     }
+
+
+_LISTINGS: dict[Path, Path] = {}
+
+
+def _listing(tree: Path) -> Path:
+    """A file listing the files the analysis of ``tree`` parses (written once a bench run)."""
+    listing = _LISTINGS.get(tree)
+    if listing is None:
+        listing = _LISTINGS[tree] = tree.parent / f"{tree.name}.analysed"
+        listing.write_text("".join(f"{path}\n" for path in analysed_files(tree)), encoding="utf-8")
+    return listing
 
 
 FLOOR_READ = "python: start, list and read every file"
 FLOOR_IMPORT = "the same, after importing redispool-lint"
+FLOOR_PARSE = "python: start, read every file, ast.parse the files the analysis parses"
 
 
 def measure(tree: Path, runs: int) -> dict[str, Sample]:
@@ -207,9 +259,13 @@ def table(title: str, tree: Path, samples: dict[str, Sample]) -> list[str]:
             f"{max(sample.seconds):.3f} | {sample.median / ruff:.2f}x | {sample.peak_mib:.0f} |"
         )
     floor = samples[FLOOR_IMPORT].median
+    parse_floor = samples[FLOOR_PARSE].median
+    parsed = len(_listing(tree).read_text(encoding="utf-8").splitlines())
     lines.append(
-        f"\nWhat redispool-lint pays before it parses a file (the last row): {floor:.3f} s, "
-        f"{floor / ruff:.2f}x ruff.\n"
+        f"\nWhat redispool-lint pays before it parses a file (start, import, read): "
+        f"{floor:.3f} s, {floor / ruff:.2f}x ruff. The floor under any CPython implementation "
+        f"of the analysis (start, read every file, `ast.parse` the {parsed:,} files this one "
+        f"parses; no import, no analysis): {parse_floor:.3f} s, {parse_floor / ruff:.2f}x ruff.\n"
     )
     lines.append(f"Largest worker process of redispool-lint: {worker_peak(tree):.0f} MiB.\n")
     return lines
