@@ -11,6 +11,7 @@ import libcst as cst
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from libcst.metadata import MetadataWrapper, ParentNodeProvider
 
 from redispool_lint.diagnostics import Applicability, Edit, Finding, Fix, Position
 from redispool_lint.fix import _choose
@@ -18,6 +19,7 @@ from redispool_lint.fix.cst_tools import (
     ParsedFile,
     _slice_statements,
     add_import,
+    child_parents,
     drop_unused_imports,
     parse_module,
     text_edits,
@@ -205,6 +207,21 @@ def test_a_parsed_file_with_form_feeds_before_code() -> None:
     assert tidy_imports(old, "from redis import Redis\n\fdef f():\n    return 1\n") == (
         "\fdef f():\n    return 1\n"
     )
+
+
+def test_parents_are_libcsts_on_every_fixture_file() -> None:
+    """``child_parents`` gives every node the parent LibCST's ``ParentNodeProvider`` does."""
+    compared = 0
+    for path in sorted(FIXTURES.rglob("*.py")):
+        try:
+            module = parse_module(read_source(path, str(path)).text)
+        except (SourceError, cst.ParserSyntaxError):
+            continue
+        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        expected = dict(wrapper.resolve(ParentNodeProvider))
+        assert dict(child_parents(module)) == expected, path
+        compared += len(expected)
+    assert compared > 10_000
 
 
 def _finding(path: str, *edits: Edit) -> Finding:

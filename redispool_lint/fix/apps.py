@@ -52,6 +52,7 @@ class Apps:
         self.model = model
         self.requests = requests
         self.apps: list[App] = []
+        self._included_by: dict[str, list[str]] | None = None
         self._find()
 
     def _find(self) -> None:
@@ -140,17 +141,26 @@ class Apps:
         if variable is None or variable in seen:
             return None
         seen.add(variable)
-        for function in self.model.functions.values():
-            for call in function.calls:
-                outer, _, method = call.callee.rpartition(".")
-                if method != "include_router" or not call.args or call.args[0] is None:
-                    continue
-                included = self.model.variable_of(call.args[0])
-                if included == variable:
-                    found = self._app_through_routers(outer, seen)
-                    if found is not None:
-                        return found
+        for outer in self._includers().get(variable, ()):
+            found = self._app_through_routers(outer, seen)
+            if found is not None:
+                return found
         return None
+
+    def _includers(self) -> dict[str, list[str]]:
+        """Router variable -> the receivers of the ``include_router`` calls that include it, in
+        the project's order (worked out once: every finding's app is looked for through them)."""
+        if self._included_by is None:
+            self._included_by = {}
+            for function in self.model.functions.values():
+                for call in function.calls:
+                    outer, _, method = call.callee.rpartition(".")
+                    if method != "include_router" or not call.args or call.args[0] is None:
+                        continue
+                    included = self.model.variable_of(call.args[0])
+                    if included is not None:
+                        self._included_by.setdefault(included, []).append(outer)
+        return self._included_by
 
     def is_websocket(self, function: str) -> bool:
         return any(
