@@ -31,6 +31,10 @@ FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 ANNOTATED = frozenset({"typing.Annotated", "typing_extensions.Annotated"})
 _WRITTEN_ARGS_LIMIT = 40
 
+#: In a guard: the ``if`` body sets the flag it tests (``if not self.connected: ...;
+#: self.connected = True``), so the body runs once whatever it assigns the client to.
+_ONCE = "<once>"
+
 
 @dataclass
 class _Scope:
@@ -299,6 +303,8 @@ class _Extractor:
         elif isinstance(stmt, ast.If):
             self.visit_expr(stmt.test)
             guard = self.guard_targets(stmt.test)
+            if self.sets_flag(stmt.body, guard):
+                guard = guard | {_ONCE}
             self.guards.append(guard)
             self.visit_body(stmt.body)
             self.guards.pop()
@@ -557,6 +563,28 @@ class _Extractor:
             if ref is not None:
                 found.add(ref)
         return frozenset(found)
+
+    def sets_flag(self, body: list[ast.stmt], guard: frozenset[str]) -> bool:
+        """Does ``body`` set one of the lasting places ``guard`` tests to a true constant
+        (``self.connected = True``)? Then the ``if`` runs its body once: the singleton idiom
+        with a flag of its own instead of a test of the client itself."""
+        if not guard:
+            return False
+        for stmt in body:
+            for node in _walk_function_body(stmt):
+                if isinstance(node, ast.Assign):
+                    targets, value = node.targets, node.value
+                elif isinstance(node, ast.AnnAssign) and node.value is not None:
+                    targets, value = [node.target], node.value
+                else:
+                    continue
+                if not (isinstance(value, ast.Constant) and value.value):
+                    continue
+                for target in targets:
+                    ref = self.dotted(target)
+                    if ref is not None and ref in guard and _lasting(ref):
+                        return True
+        return False
 
     # ----- definitions --------------------------------------------------------------------
 
@@ -901,7 +929,7 @@ class _Extractor:
         guarded = (
             assigned_to is not None
             and _lasting(assigned_to)
-            and any(assigned_to in g for g in self.guards)
+            and any(assigned_to in g or _ONCE in g for g in self.guards)
         )
         if not guarded and isinstance(assigned, ast.Subscript):
             # ``if key not in registry: registry[key] = Redis(...)``: once per key.
@@ -909,7 +937,11 @@ class _Extractor:
             guarded = container is not None and any(f"{container}[]" in g for g in self.guards)
         if not guarded and isinstance(assigned, ast.Name):
             guarded = any(
-                f"{self.module}.{assigned.id}" in g or f"local:{assigned.id}" in g
+                f"{self.module}.{assigned.id}" in g
+                or f"local:{assigned.id}" in g
+                # A local made under a flag is once too, if it is stored somewhere lasting
+                # (checked at the end of the function, as for ``if client is None:``).
+                or _ONCE in g
                 for g in self.guards
             )
         if guarded and assigned_to is not None and assigned_to.startswith("local:"):
@@ -1059,3 +1091,17 @@ def extract(
     """Summarise one parsed module."""
     extractor = _Extractor(source, module, is_package, is_test, keep_roots, keep_names)
     return extractor.run(tree)
+
+
+def _walk_function_body(node: ast.AST) -> Iterator[ast.AST]:
+    """``ast.walk`` that does not enter nested functions, lambdas or classes: what they assign
+    happens when they run, not when the enclosing body does."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        for child in ast.iter_child_nodes(current):
+            if not isinstance(
+                child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+            ):
+                stack.append(child)
