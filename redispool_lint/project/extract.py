@@ -89,6 +89,9 @@ class _Extractor:
         self.function: FunctionSummary | None = None
         self.scope = self.module_scope
         self.guards: list[frozenset[str]] = []
+        #: ``id()`` of the ``def`` nodes a later definition of the same name in the same body
+        #: rebinds (``_shadowed_defs``).
+        self.shadowed: set[int] = set()
         self.seen_yield = False
         #: Calls guarded only by a local (``client = cache.get(k); if client is None:``): the
         #: singleton idiom only if the function also stores that local somewhere lasting.
@@ -273,6 +276,8 @@ class _Extractor:
     # ----- statements ---------------------------------------------------------------------
 
     def visit_body(self, body: Iterable[ast.stmt]) -> None:
+        body = list(body)
+        self.shadowed.update(_shadowed_defs(body))
         for stmt in body:
             self.visit_stmt(stmt)
 
@@ -618,7 +623,13 @@ class _Extractor:
         else:
             qualname = f"{self.module}.{node.name}"
             name = node.name
-        if self.scope.kind == "function":
+        if id(node) in self.shadowed:
+            # A later ``def`` of the same name rebinds the name (calls and imports reach that
+            # one), but this function object still exists: a decorator may have registered it
+            # as a handler. It gets a qualname of its own so that neither borrows the other's
+            # routes or calls.
+            qualname = f"{qualname}@{node.lineno}"
+        elif self.scope.kind == "function":
             self.scope.bindings[node.name] = qualname
         args = node.args
         all_args = [*getattr(args, "posonlyargs", []), *args.args]
@@ -1105,3 +1116,17 @@ def _walk_function_body(node: ast.AST) -> Iterator[ast.AST]:
                 child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
             ):
                 stack.append(child)
+
+
+def _shadowed_defs(body: list[ast.stmt]) -> set[int]:
+    """The ``def`` statements of ``body`` that a later ``def`` or ``class`` of the same name in
+    the same body rebinds (``id()`` of the nodes)."""
+    last: dict[str, int] = {}
+    for index, stmt in enumerate(body):
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            last[stmt.name] = index
+    return {
+        id(stmt)
+        for index, stmt in enumerate(body)
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and last[stmt.name] != index
+    }
