@@ -56,6 +56,10 @@ class Edge:
     relation: str
     #: True when the call is after the first ``yield`` (the shutdown half of a lifespan).
     after_yield: bool
+    #: True for a call made once whatever calls its caller: its result is stored in the place
+    #: the enclosing ``if`` finds unset (``if _client is None: _client = make_client()``).
+    #: Startup and shutdown code reach through it; a request does not.
+    once: bool = False
 
 
 class RequestAnalysis:
@@ -315,7 +319,7 @@ class RequestAnalysis:
             for call in function.calls:
                 callee = self.model.resolve(call.callee, types)
                 if callee in self.model.functions:
-                    edges.append(Edge(callee, "called by", call.after_yield))
+                    edges.append(Edge(callee, "called by", call.after_yield, call.guarded))
                 elif callee in self.model.classes:
                     init = self.model.find_method(callee, "__init__")
                     if init:
@@ -465,7 +469,7 @@ class RequestAnalysis:
             current = queue.popleft()
             reason = self.per_request[current]
             for edge in self.edges.get(current, ()):
-                if edge.callee in self.per_request:
+                if edge.once or edge.callee in self.per_request:
                     continue
                 summary = self.model.functions.get(edge.callee)
                 if summary is None or self.is_singleton(summary):
