@@ -36,7 +36,7 @@ _STDLIB: frozenset[str] = frozenset(
 LIBRARY_PACKAGES = frozenset(redis_api.PACKAGES) | FRAMEWORK_PACKAGES
 
 #: Bumped whenever what a saved layout holds changes meaning.
-_SAVED_FORMAT = 1
+_SAVED_FORMAT = 2
 
 
 @dataclass
@@ -74,8 +74,10 @@ def build_layout(root: Path, paths: Sequence[str], packages: frozenset[str]) -> 
     frameworks' top-level packages (an alias must not shadow one)."""
     namer = ModuleNamer(root)
     names: list[Names] = []
+    plain_library_folders: dict[str, bool] = {}
     for path in paths:
         module, others, is_package = namer.names(path)
+        module, others = _outside_library_folder(root, module, others, plain_library_folders)
         names.append((module, tuple(others), is_package))
     aliases = module_aliases(names, packages)
     keep_roots = frozenset(
@@ -95,6 +97,28 @@ def build_layout(root: Path, paths: Sequence[str], packages: frozenset[str]) -> 
     return Layout(
         names, aliases, Namespace(infos, library), keep_roots, dict(namer.package_folders)
     )
+
+
+def _outside_library_folder(
+    root: Path, module: str, others: list[str], plain: dict[str, bool]
+) -> tuple[str, list[str]]:
+    """A module named from a plain folder (no ``__init__.py``) that is named like a library
+    (``fastapi/app/main.py``: the app's folder, in a repository that holds other services too)
+    is not that library's source: it is named without that folder, as under ``src``
+    (``app.main``, which is how the app imports it). A real package of that name (a vendored
+    copy, with its ``__init__.py``) stays the library."""
+    top, _, rest = module.partition(".")
+    if not rest or top not in LIBRARY_PACKAGES or rest not in others:
+        return module, others
+    found = plain.get(top)
+    if found is None:
+        found = plain[top] = any(
+            os.path.isdir(folder) and not os.path.exists(os.path.join(folder, "__init__.py"))
+            for folder in (os.path.join(root, top), os.path.join(root, "src", top))
+        )
+    if not found:
+        return module, others
+    return rest, [name for name in others if name != rest]
 
 
 def restored_layout(saved: object, key: bytes) -> Layout | None:

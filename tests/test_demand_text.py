@@ -393,6 +393,30 @@ def test_vendored_framework_source_is_knowledge_not_code(tmp_path: Path) -> None
     _assert_found(tmp_path, [("app.py", "RPL002")], analysed_at_most=1)
 
 
+def test_plain_folder_named_like_a_framework_holds_project_code(tmp_path: Path) -> None:
+    """A repository that keeps its service in a plain folder named like the framework
+    (``fastapi/app/...``, no ``fastapi/__init__.py``; the app imports ``app.deps``) is the
+    project's code, not the framework's source: its modules are named without that folder,
+    and their per-request clients are found (the whole app was skipped)."""
+    files = {
+        "fastapi/app/deps.py": (
+            "import redis.asyncio\n\n\nasync def get_redis():\n"
+            "    return redis.asyncio.from_url('redis://x')\n"
+        ),
+        "fastapi/app/main.py": (
+            "from fastapi import Depends, FastAPI\n\nfrom app.deps import get_redis\n\n"
+            "app = FastAPI()\n\n\n@app.get('/k')\n"
+            "async def read(client=Depends(get_redis)):\n    return await client.get('k')\n"
+        ),
+    }
+    _write(tmp_path, files)
+    _assert_found(tmp_path, [("fastapi/app/deps.py", "RPL002")], analysed_at_most=2)
+    result = lint([tmp_path / "fastapi/app/deps.py"], Settings(), root=tmp_path, cwd=tmp_path)
+    assert [f.message.rsplit("(", 1)[-1] for f in result.findings] == [
+        "GET /k, fastapi/app/main.py:9)"
+    ]
+
+
 _ALIASED = {
     "app/__init__.py": "",
     "app/clients.py": "import redis.asyncio\n\nClient = redis.asyncio.Redis\nrouter_name = 'x'\n",

@@ -87,7 +87,8 @@ class FixContext:
 
     def call_node(self, parsed: ParsedFile, call: CallSite) -> cst.Call:
         """The syntax node of a call the project model found."""
-        node = parsed.find(cst.Call, call.span.row, call.span.column)
+        span = call.span
+        node = parsed.find_ending(cst.Call, span.row, span.column, span.end_row, span.end_column)
         if not isinstance(node, cst.Call):
             raise CannotFix("the call was not found in the file")
         return node

@@ -182,6 +182,20 @@ class ParsedFile:
                 found = node
         return found
 
+    def find_ending(
+        self, kind: type[cst.CSTNode], row: int, column: int, end_row: int, end_column: int
+    ) -> cst.CSTNode | None:
+        """The node of ``kind`` that starts and ends where a span of the project model does,
+        else the outermost one starting there (``find``). A call on the result of a call starts
+        where that call does (``from_url(u).get(k)``): only the end tells them apart."""
+        self._resolve_row(row)
+        for node in self._starts.get((row, column), ()):
+            if isinstance(node, kind):
+                end = self.position(node).end
+                if (end.line, end.column) == (end_row, end_column):
+                    return node
+        return self.find(kind, row, column)
+
     def _contains(self, outer: cst.CSTNode, inner: cst.CSTNode) -> bool:
         a, b = self.position(outer), self.position(inner)
         return (a.start.line, a.start.column) <= (b.start.line, b.start.column) and (

@@ -31,6 +31,10 @@ FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 ANNOTATED = frozenset({"typing.Annotated", "typing_extensions.Annotated"})
 _WRITTEN_ARGS_LIMIT = 40
 
+#: In a guard: the ``if`` body sets the flag it tests (``if not self.connected: ...;
+#: self.connected = True``), so the body runs once whatever it assigns the client to.
+_ONCE = "<once>"
+
 
 @dataclass
 class _Scope:
@@ -85,6 +89,9 @@ class _Extractor:
         self.function: FunctionSummary | None = None
         self.scope = self.module_scope
         self.guards: list[frozenset[str]] = []
+        #: ``id()`` of the ``def`` nodes a later definition of the same name in the same body
+        #: rebinds (``_shadowed_defs``).
+        self.shadowed: set[int] = set()
         self.seen_yield = False
         #: Calls guarded only by a local (``client = cache.get(k); if client is None:``): the
         #: singleton idiom only if the function also stores that local somewhere lasting.
@@ -269,6 +276,8 @@ class _Extractor:
     # ----- statements ---------------------------------------------------------------------
 
     def visit_body(self, body: Iterable[ast.stmt]) -> None:
+        body = list(body)
+        self.shadowed.update(_shadowed_defs(body))
         for stmt in body:
             self.visit_stmt(stmt)
 
@@ -299,6 +308,8 @@ class _Extractor:
         elif isinstance(stmt, ast.If):
             self.visit_expr(stmt.test)
             guard = self.guard_targets(stmt.test)
+            if self.sets_flag(stmt.body, guard):
+                guard = guard | {_ONCE}
             self.guards.append(guard)
             self.visit_body(stmt.body)
             self.guards.pop()
@@ -558,6 +569,28 @@ class _Extractor:
                 found.add(ref)
         return frozenset(found)
 
+    def sets_flag(self, body: list[ast.stmt], guard: frozenset[str]) -> bool:
+        """Does ``body`` set one of the lasting places ``guard`` tests to a true constant
+        (``self.connected = True``)? Then the ``if`` runs its body once: the singleton idiom
+        with a flag of its own instead of a test of the client itself."""
+        if not guard:
+            return False
+        for stmt in body:
+            for node in _walk_function_body(stmt):
+                if isinstance(node, ast.Assign):
+                    targets, value = node.targets, node.value
+                elif isinstance(node, ast.AnnAssign) and node.value is not None:
+                    targets, value = [node.target], node.value
+                else:
+                    continue
+                if not (isinstance(value, ast.Constant) and value.value):
+                    continue
+                for target in targets:
+                    ref = self.dotted(target)
+                    if ref is not None and ref in guard and _lasting(ref):
+                        return True
+        return False
+
     # ----- definitions --------------------------------------------------------------------
 
     def may_yield(self, node: FunctionNode) -> bool:
@@ -590,7 +623,13 @@ class _Extractor:
         else:
             qualname = f"{self.module}.{node.name}"
             name = node.name
-        if self.scope.kind == "function":
+        if id(node) in self.shadowed:
+            # A later ``def`` of the same name rebinds the name (calls and imports reach that
+            # one), but this function object still exists: a decorator may have registered it
+            # as a handler. It gets a qualname of its own so that neither borrows the other's
+            # routes or calls.
+            qualname = f"{qualname}@{node.lineno}"
+        elif self.scope.kind == "function":
             self.scope.bindings[node.name] = qualname
         args = node.args
         all_args = [*getattr(args, "posonlyargs", []), *args.args]
@@ -901,7 +940,7 @@ class _Extractor:
         guarded = (
             assigned_to is not None
             and _lasting(assigned_to)
-            and any(assigned_to in g for g in self.guards)
+            and any(assigned_to in g or _ONCE in g for g in self.guards)
         )
         if not guarded and isinstance(assigned, ast.Subscript):
             # ``if key not in registry: registry[key] = Redis(...)``: once per key.
@@ -909,7 +948,11 @@ class _Extractor:
             guarded = container is not None and any(f"{container}[]" in g for g in self.guards)
         if not guarded and isinstance(assigned, ast.Name):
             guarded = any(
-                f"{self.module}.{assigned.id}" in g or f"local:{assigned.id}" in g
+                f"{self.module}.{assigned.id}" in g
+                or f"local:{assigned.id}" in g
+                # A local made under a flag is once too, if it is stored somewhere lasting
+                # (checked at the end of the function, as for ``if client is None:``).
+                or _ONCE in g
                 for g in self.guards
             )
         if guarded and assigned_to is not None and assigned_to.startswith("local:"):
@@ -1059,3 +1102,31 @@ def extract(
     """Summarise one parsed module."""
     extractor = _Extractor(source, module, is_package, is_test, keep_roots, keep_names)
     return extractor.run(tree)
+
+
+def _walk_function_body(node: ast.AST) -> Iterator[ast.AST]:
+    """``ast.walk`` that does not enter nested functions, lambdas or classes: what they assign
+    happens when they run, not when the enclosing body does."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        for child in ast.iter_child_nodes(current):
+            if not isinstance(
+                child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+            ):
+                stack.append(child)
+
+
+def _shadowed_defs(body: list[ast.stmt]) -> set[int]:
+    """The ``def`` statements of ``body`` that a later ``def`` or ``class`` of the same name in
+    the same body rebinds (``id()`` of the nodes)."""
+    last: dict[str, int] = {}
+    for index, stmt in enumerate(body):
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            last[stmt.name] = index
+    return {
+        id(stmt)
+        for index, stmt in enumerate(body)
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and last[stmt.name] != index
+    }

@@ -56,6 +56,10 @@ class Edge:
     relation: str
     #: True when the call is after the first ``yield`` (the shutdown half of a lifespan).
     after_yield: bool
+    #: True for a call made once whatever calls its caller: its result is stored in the place
+    #: the enclosing ``if`` finds unset (``if _client is None: _client = make_client()``).
+    #: Startup and shutdown code reach through it; a request does not.
+    once: bool = False
 
 
 class RequestAnalysis:
@@ -315,7 +319,7 @@ class RequestAnalysis:
             for call in function.calls:
                 callee = self.model.resolve(call.callee, types)
                 if callee in self.model.functions:
-                    edges.append(Edge(callee, "called by", call.after_yield))
+                    edges.append(Edge(callee, "called by", call.after_yield, call.guarded))
                 elif callee in self.model.classes:
                     init = self.model.find_method(callee, "__init__")
                     if init:
@@ -335,6 +339,9 @@ class RequestAnalysis:
                     getter = self._property_in(callee)
                     if getter is not None:
                         edges.append(Edge(getter, "called by", call.after_yield))
+                    method = self._method_of_parameter(callee, function)
+                    if method is not None:
+                        edges.append(Edge(method, "called by", call.after_yield, call.guarded))
                 if callee not in self.knowledge.calls:
                     # A project function passed along (run_in_threadpool(fn), create_task(...)).
                     for arg in call.args:
@@ -357,6 +364,35 @@ class RequestAnalysis:
                     edges += self._dependency_edges(callee, (ref,), ())
             edges += [Edge(wrapper, "wraps", False) for wrapper in self._wrappers(function)]
             self.edges[function.qualname] = edges
+
+    def _method_of_parameter(self, callee: str, function: FunctionSummary) -> str | None:
+        """``service.put()`` on a parameter that holds an instance of a project class: annotated
+        with it (``service: CacheService``), or given by a dependency that makes one
+        (``= Depends(get_service)``, ``get_service`` returning ``CacheService(...)``; or
+        ``Depends(CacheService)``). The framework injects it; that class's method runs."""
+        head, _, method = callee.partition(".")
+        if not head.startswith("param:") or not method or "." in method:
+            return None
+        spec = function.local_types.get(head)
+        if spec is None:
+            return None
+        candidates: list[str] = []
+        if spec.startswith("ann:"):
+            candidates.append(spec[4:])
+            pairs = self.model.annotation_dependencies(spec[4:])
+        else:
+            pairs = self.model.annotation_dependencies(spec)
+        for pair in pairs:
+            provider = pair.partition("|")[2]
+            if provider:
+                candidates += [provider, f"{provider}()"]
+        for candidate in candidates:
+            held = self.model.resolve(candidate).removesuffix("()")
+            if held in self.model.classes:
+                found = self.model.find_method(held, method.removesuffix("()"))
+                if found is not None:
+                    return found
+        return None
 
     def _context_edges(self, cls: str, context: str, after_yield: bool) -> list[Edge]:
         """A ``with`` block runs the class's enter and exit methods."""
@@ -465,7 +501,7 @@ class RequestAnalysis:
             current = queue.popleft()
             reason = self.per_request[current]
             for edge in self.edges.get(current, ()):
-                if edge.callee in self.per_request:
+                if edge.once or edge.callee in self.per_request:
                     continue
                 summary = self.model.functions.get(edge.callee)
                 if summary is None or self.is_singleton(summary):

@@ -75,6 +75,7 @@ class LifespanClientNotClosed(Rule):
                 if found.ownership is Ownership.WRAPPER:
                     continue  # nothing of its own to close
                 names = _names_of(found.call.assigned_to, function)
+                names |= _stored_by_callers(context, function, found.call.assigned_to)
                 if not names:
                     continue
                 if names & closed or names & _owned_by_closed(context, closed):
@@ -111,6 +112,30 @@ def _names_of(assigned_to: str | None, function: FunctionSummary) -> set[str]:
     for key, value in function.yielded_state:
         if value == assigned_to:
             names.add(f"state:{key}")
+    return names
+
+
+def _stored_by_callers(
+    context: RuleContext, function: FunctionSummary, assigned_to: str | None, depth: int = 0
+) -> set[str]:
+    """What startup code that calls ``function`` stores its result under, when ``function``
+    returns the object (``pool = ConnectionPool(...); return pool`` in a helper, kept as
+    ``app.state.pool = make_pool()`` by the lifespan, which closes it at shutdown)."""
+    if assigned_to is None or assigned_to not in function.returns or depth > 3:
+        return set()
+    model = context.model
+    names: set[str] = set()
+    for qualname in context.requests.startup:
+        caller = model.functions.get(qualname)
+        if caller is None:
+            continue
+        for call in caller.calls:
+            if call.assigned_to is None:
+                continue
+            if model.resolve(call.callee, caller.local_types) != function.qualname:
+                continue
+            names |= _names_of(call.assigned_to, caller)
+            names |= _stored_by_callers(context, caller, call.assigned_to, depth + 1)
     return names
 
 
