@@ -230,6 +230,7 @@ def _run(
         overrides[name.absolute()] = sys.stdin.buffer.read()
         targets = [name]
     changed = False
+    would_fix = 0
     fixed: dict[str, list] = {}  # type: ignore[type-arg]
     errors = []
     if fix or diff:
@@ -241,6 +242,7 @@ def _run(
         changed = bool(outcome.changes)
         if diff:
             _print_diff(outcome.changes)
+            would_fix = sum(len(found) for found in outcome.fixed.values())
         elif reading_stdin:
             source_text = (
                 next(iter(outcome.changes.values()))[1]
@@ -270,6 +272,7 @@ def _run(
         click.echo(f"warning: {warning.path}: {warning.message}", err=True)
     if fix and show_fixes:
         report.fixed = fixed
+    report.would_fix = would_fix
     # One report, every format: the terminal's and each FORMAT=FILE, from the same run.
     terminal = next((fmt for fmt, file in outputs if file is None), "full")
     terminal_style = style if output_file is None else Style(False)  # files get no colour codes

@@ -52,8 +52,9 @@ def in_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_diff_then_fix_then_nothing_left(in_project: Path) -> None:
     before = snapshot(in_project)
-    code, out, _ = run(in_project, ".", "--diff")
+    code, out, err = run(in_project, ".", "--diff")
     assert code == 1  # there is a diff
+    assert err == "Would fix 2 errors.\n"  # (not "All checks passed!": that is after the fix)
     assert "+    app.state.redis = aioredis.Redis.from_pool(app.state.pool)" in out
     assert "-    async with Redis.from_pool(request.app.state.pool) as client:" in out
     assert "--- a/app/main.py" in out and "+++ b/app/routers/items.py" in out
@@ -68,9 +69,10 @@ def test_diff_then_fix_then_nothing_left(in_project: Path) -> None:
     code, out, _ = run(in_project, ".", "--fix")
     assert code == 0
     assert snapshot(in_project) == golden
-    code, out, _ = run(in_project, ".", "--diff")
+    code, out, err = run(in_project, ".", "--diff")
     assert code == 0
     assert "---" not in out and "+++" not in out
+    assert err == "All checks passed!\n"
 
 
 def test_diff_rows_are_python_rows(in_project: Path) -> None:

@@ -17,6 +17,8 @@ class Report:
     lines: dict[str, list[str]] = field(default_factory=dict)
     #: Findings fixed by ``--fix``, per file, for ``--show-fixes``.
     fixed: dict[str, list[Finding]] = field(default_factory=dict)
+    #: How many findings the diff of ``--diff`` fixes (``findings`` are those it leaves).
+    would_fix: int = 0
     #: Whether ``--unsafe-fixes`` was given (changes what counts as fixable in hints).
     unsafe_fixes: bool = False
     #: Display paths of every file linted, with findings or not (JUnit has a case per file).

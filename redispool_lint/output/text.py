@@ -20,11 +20,27 @@ def _head(finding: Finding, style: Style) -> str:
 
 
 def _summary(report: Report) -> str:
-    """One line: ``Found 3 errors (2 fixable with --fix, 1 more with --unsafe-fixes).``"""
+    """One line: ``Found 3 errors (2 fixable with --fix, 1 more with --unsafe-fixes).``; under
+    ``--diff``, what the diff fixes and what it leaves: ``Would fix 2 errors; 1 error would
+    remain.``"""
     count = len(report.findings)
+    would = report.would_fix
+    if would:
+        fixed = f"Would fix {would} {_noun(would)}"
+        if count == 0:
+            return fixed + "."
+        return f"{fixed}; {count} {_noun(count)} would remain{_hints(report)}."
     if count == 0:
         return "" if report.errors else "All checks passed!"
-    noun = "error" if count == 1 else "errors"
+    return f"Found {count} {_noun(count)}{_hints(report)}."
+
+
+def _noun(count: int) -> str:
+    return "error" if count == 1 else "errors"
+
+
+def _hints(report: Report) -> str:
+    """`` (2 fixable with --fix, 1 more with --unsafe-fixes)``, or nothing."""
     fixable = sum(report.fixable(f) for f in report.findings)
     hidden = (
         0
@@ -38,7 +54,7 @@ def _summary(report: Report) -> str:
             if fixable
             else f"{hidden} fixable with --unsafe-fixes"
         )
-    return f"Found {count} {noun}" + (f" ({', '.join(hints)})." if hints else ".")
+    return f" ({', '.join(hints)})" if hints else ""
 
 
 def _errors(report: Report, style: Style) -> list[str]:
