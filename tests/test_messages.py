@@ -86,3 +86,34 @@ def test_a_handler_is_named_as_such(project: Path) -> None:
     assert finding.message.endswith(
         "`create_order` runs per request: it is a request handler (POST /orders, app.py:8)"
     )
+
+
+def test_unclosed_startup_client_is_named_where_the_app_keeps_it(project: Path) -> None:
+    """A pool kept in a local and in app state is named by its app-state attribute; one kept
+    only in a local, by the local's name (not the model's ``module.function:local:x`` key)."""
+    write_files(
+        project,
+        """
+        # file: main.py
+        from contextlib import asynccontextmanager
+        import redis.asyncio as redis
+        from fastapi import FastAPI
+
+        @asynccontextmanager
+        async def lifespan(app):
+            pool = redis.ConnectionPool.from_url("redis://localhost")
+            app.state.pool = pool
+            scratch = redis.Redis(host="localhost")
+            await scratch.ping()
+            yield
+
+        app = FastAPI(lifespan=lifespan)
+        """,
+    )
+    messages = sorted(f.message for f in lint_folder(project).findings if f.code == "RPL007")
+    assert messages == [
+        "`redis.ConnectionPool.from_url('redis://localhost')` is created at startup (pool) and "
+        "never closed at shutdown",
+        "`redis.Redis(host='localhost')` is created at startup (scratch) and never closed at "
+        "shutdown",
+    ]

@@ -82,13 +82,26 @@ class LifespanClientNotClosed(Rule):
                     continue
                 if names & _closed_anywhere_in(function):
                     continue  # closed too early, perhaps (RPL006), but not left open
-                where = sorted(n for n in names if not n.startswith("local:")) or sorted(names)
+                where = min(names, key=_shown_first)
                 yield context.finding(
                     type(self),
                     found.call.span,
-                    f"`{found.text}` is created at startup ({where[0].removeprefix('state:')}) "
+                    f"`{found.text}` is created at startup ({_shown(where)}) "
                     "and never closed at shutdown",
                 )
+
+
+def _shown_first(identity: str) -> tuple[int, str]:
+    """The name a message shows of an object stored under several: where the app keeps it
+    (``app.state.redis``), else a module variable, else a local of the startup code."""
+    if identity.startswith("state:"):
+        return 0, identity
+    return (2 if ":local:" in identity else 1), identity
+
+
+def _shown(identity: str) -> str:
+    """``state:redis`` -> ``redis``; ``app.main.lifespan:local:pool`` -> ``pool``."""
+    return identity.removeprefix("state:").rpartition(":local:")[2]
 
 
 def _identity(ref: str, function: FunctionSummary) -> str:
