@@ -1092,7 +1092,12 @@ def lint(
         if candidate and outcome is not None and outcome.summary is not None:
             context = RuleContext(outcome.summary, model, requests, objects)
             findings = [finding for rule in rules for finding in rule.check(context)]
-        ignored = _ignored_codes(per_file_ignores, file.path, discovery.root)
+        # (A path object only where there are patterns: making one per file costs time.)
+        ignored = (
+            _ignored_codes(per_file_ignores, file.path, discovery.root)
+            if per_file_ignores
+            else set()
+        )
         if ignored:
             findings = [f for f in findings if not any(f.code.startswith(c) for c in ignored)]
         facts = project.fact(index)
@@ -1154,8 +1159,6 @@ def _analyse(
 def _ignored_codes(
     per_file_ignores: dict[str, tuple[pathspec.GitIgnoreSpec, list[str]]], path: Path, root: Path
 ) -> set[str]:
-    if not per_file_ignores:
-        return set()
     try:
         relative = path.absolute().relative_to(root.absolute()).as_posix()
     except ValueError:
