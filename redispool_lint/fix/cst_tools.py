@@ -9,7 +9,6 @@ the JSON output only ever see plain edits.
 
 from __future__ import annotations
 
-import ast
 import bisect
 import difflib
 import sys
@@ -29,7 +28,7 @@ from libcst.metadata import (
 
 from ..diagnostics import Edit, Position
 from ..lines import count_line_ends, line_starts, split_lines_keepends
-from ..source import SourceFile
+from ..source import SourceFile, parse_text
 
 NodeResult = Union[cst.CSTNode, cst.RemovalSentinel, cst.FlattenSentinel[cst.CSTNode]]
 Replace = Callable[[cst.CSTNode], NodeResult]
@@ -291,7 +290,7 @@ def _slice_statements(module: cst.Module, text: str) -> tuple[str, dict[cst.CSTN
     (each must be a line at column 0 that is code, after exactly the statement's own comment
     and blank lines); then the code is generated."""
     try:
-        body = ast.parse(text).body
+        body = parse_text(text).body
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     starts = line_starts(text)
