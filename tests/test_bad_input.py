@@ -139,6 +139,32 @@ def test_deep_nesting(project: Path) -> None:
     assert "chain.py" not in done.stdout  # valid, analysed, nothing to report
 
 
+def test_fixing_a_handler_nested_too_deeply_for_libcst(project: Path) -> None:
+    # Python parses a 2,000-term chain; LibCST's code for it runs out of Python's recursion
+    # (its KeyError for the node once reached the CLI as an internal error): that finding gets
+    # no fix, with a note, and the rest of the project its fixes.
+    (project / "chain.py").write_text(
+        GOOD.replace("return await", "total = " + "1 + " * 2000 + "1\n    return await"),
+        encoding="utf-8",
+    )
+    before = (project / "chain.py").read_bytes()
+    done = cli(project, "--fix", "--show-fixes", "chain.py")
+    output = done.stdout + done.stderr
+    assert "Traceback" not in output and "internal error" not in output, output
+    assert done.returncode == 1, output
+    assert "chain.py:9:18: RPL002" in done.stdout, output
+    assert (project / "chain.py").read_bytes() == before
+    full = subprocess.run(
+        [sys.executable, "-m", "redispool_lint", "--no-cache", "chain.py"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert "no automatic fix: the code is nested too deeply for LibCST" in full.stdout
+
+
 def test_symlink_loops(project: Path) -> None:
     (project / "loop").symlink_to(project, target_is_directory=True)
     (project / "a.py").symlink_to(project / "b.py")

@@ -114,7 +114,6 @@ class ParsedFile:
     def _resolve(self, index: int) -> None:
         if index in self._resolved or self._all_resolved:
             return
-        self._resolved.add(index)
         statement = self.module.body[index]
         lines = self._statement_lines()
         offset = lines[index] - 1 if lines is not None else 0
@@ -137,6 +136,8 @@ class ParsedFile:
                 )
             self._positions[node] = where
             self._starts.setdefault((where.start.line, where.start.column), []).append(node)
+        # (Only now: a statement too deeply nested for LibCST fails again when asked again.)
+        self._resolved.add(index)
 
     def _form_feed_shifts(self, statement: cst.CSTNode, first_row: int) -> dict[int, int]:
         """The rows of a top-level statement whose line starts with form feeds that LibCST
