@@ -139,6 +139,25 @@ def test_deep_nesting(project: Path) -> None:
     assert "chain.py" not in done.stdout  # valid, analysed, nothing to report
 
 
+@pytest.mark.skipif(
+    not hasattr(__import__("libcst"), "TemplatedString"), reason="LibCST predates 3.14's t-strings"
+)
+def test_syntax_newer_than_the_running_python(project: Path) -> None:
+    # 3.14's t-strings: newer than every Python the tool runs on (3.9 to 3.13).
+    (project / "new.py").write_text("import redis\nx = t'{redis}'\n", encoding="utf-8")
+    done = cli(project, ".")
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    check(done, 1, "new.py", f"new.py: uses syntax newer than Python {version}")
+    assert "RPL999" not in done.stdout
+
+
+def test_syntax_error_that_libcst_accepts(project: Path) -> None:
+    (project / "bad.py").write_text("import redis\nx = [*a for a in b]\n", encoding="utf-8")
+    done = cli(project, ".")
+    check(done, 1, "bad.py:2:6:", "RPL999 cannot parse: iterable unpacking")
+    assert "newer" not in done.stderr
+
+
 def test_fixing_a_handler_nested_too_deeply_for_libcst(project: Path) -> None:
     # Python parses a 2,000-term chain; LibCST's code for it runs out of Python's recursion
     # (its KeyError for the node once reached the CLI as an internal error): that finding gets
