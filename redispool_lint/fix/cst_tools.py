@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import bisect
 import difflib
+import pkgutil
 import sys
+import sysconfig
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -664,10 +666,18 @@ def text_edits(path: str, old: str, new: str) -> list[Edit]:
 
 # ----- imports ------------------------------------------------------------------------------
 
-_STDLIB: frozenset[str] = frozenset(
-    getattr(sys, "stdlib_module_names", ())
-    or {"contextlib", "typing", "asyncio", "os", "sys", "functools", "collections"}
-)
+
+def stdlib_from_files() -> frozenset[str]:
+    """The standard library's top-level module names where ``sys.stdlib_module_names`` (3.10+)
+    is missing: the built-in modules and what the standard library's folders hold."""
+    paths = sysconfig.get_paths()
+    folders = [paths["stdlib"], paths["platstdlib"], str(Path(paths["stdlib"]) / "lib-dynload")]
+    found = {info.name for info in pkgutil.iter_modules(folders)}
+    return frozenset(found | set(sys.builtin_module_names))
+
+
+#: For the section of an added import (``json`` is the standard library's, not third party).
+_STDLIB: frozenset[str] = frozenset(getattr(sys, "stdlib_module_names", ()) or stdlib_from_files())
 
 
 def _top_module(statement: cst.BaseStatement) -> str | None:
