@@ -20,11 +20,11 @@ from redispool_lint.fix.cst_tools import (
     add_import,
     drop_unused_imports,
     parse_module,
-    stdlib_from_files,
     text_edits,
     tidy_imports,
 )
 from redispool_lint.fix.edits import apply_edits, encode
+from redispool_lint.layout import stdlib_from_files
 from redispool_lint.lines import split_lines_keepends
 from redispool_lint.source import SourceError, read_source, source_from_bytes
 

@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import bisect
 import difflib
-import pkgutil
-import sys
-import sysconfig
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +26,7 @@ from libcst.metadata import (
 )
 
 from ..diagnostics import Edit, Position
+from ..layout import STDLIB_NAMES
 from ..lines import count_line_ends, line_starts, split_lines_keepends
 from ..source import SourceFile, parse_text
 
@@ -667,17 +665,8 @@ def text_edits(path: str, old: str, new: str) -> list[Edit]:
 # ----- imports ------------------------------------------------------------------------------
 
 
-def stdlib_from_files() -> frozenset[str]:
-    """The standard library's top-level module names where ``sys.stdlib_module_names`` (3.10+)
-    is missing: the built-in modules and what the standard library's folders hold."""
-    paths = sysconfig.get_paths()
-    folders = [paths["stdlib"], paths["platstdlib"], str(Path(paths["stdlib"]) / "lib-dynload")]
-    found = {info.name for info in pkgutil.iter_modules(folders)}
-    return frozenset(found | set(sys.builtin_module_names))
-
-
 #: For the section of an added import (``json`` is the standard library's, not third party).
-_STDLIB: frozenset[str] = frozenset(getattr(sys, "stdlib_module_names", ()) or stdlib_from_files())
+_STDLIB = STDLIB_NAMES
 
 
 def _top_module(statement: cst.BaseStatement) -> str | None:
