@@ -84,3 +84,32 @@ def test_names_bound_in_module_level_match_for_and_while_blocks(tmp_path: Path, 
     (tmp_path / "app.py").write_text(MODULE_BLOCKS, encoding="utf-8")
     result = lint([tmp_path], Settings(), root=tmp_path, cwd=tmp_path, full=full)
     assert actual_markers(result) == expected_markers(tmp_path)
+
+
+CONDITIONAL_DECORATOR = """\
+import redis.asyncio as redis
+from fastapi import FastAPI
+
+app = FastAPI()
+DEBUG = False
+
+
+@(app.get("/debug") if DEBUG else app.get("/"))
+async def a():
+    client = redis.Redis()  # error: RPL002
+    return await client.get("k")
+
+
+@app.post("/b") if DEBUG else (lambda f: f)
+async def b():
+    client = redis.Redis()  # error: RPL002
+    return await client.get("k")
+"""
+
+
+@pytest.mark.parametrize("full", [False, True], ids=["demand", "full"])
+def test_a_conditional_decorator_registers_a_handler(tmp_path: Path, full: bool) -> None:
+    # PEP 614 (3.9): any expression is a decorator; ``a if flag else b`` may be either.
+    (tmp_path / "app.py").write_text(CONDITIONAL_DECORATOR, encoding="utf-8")
+    result = lint([tmp_path], Settings(), root=tmp_path, cwd=tmp_path, full=full)
+    assert actual_markers(result) == expected_markers(tmp_path)

@@ -613,7 +613,11 @@ class _Extractor:
             params=params,
             class_qualname=class_qualname,
         )
-        summary.decorators = [self.decorator_site(d) for d in node.decorator_list]
+        summary.decorators = [
+            self.decorator_site(branch)
+            for decorator in node.decorator_list
+            for branch in _branches(decorator)
+        ]
         # Defaults and annotations are evaluated in the enclosing scope, but belong to this
         # function's signature (``Depends`` there is a dependency of this function).
         outer_function = self.function
@@ -986,6 +990,14 @@ def _target_names(target: ast.AST) -> Iterator[str]:
 _BLOCK_STATEMENTS = (ast.If, ast.Try, ast.With, ast.For, ast.While)
 #: The same, by class name: ``match`` is 3.10's, ``try``/``except*`` 3.11's.
 _NEWER_BLOCKS = frozenset({"Match", "TryStar"})
+
+
+def _branches(node: ast.expr) -> list[ast.expr]:
+    """The decorators a decorator expression may be (PEP 614): both of ``@(a if flag else b)``,
+    which registers the function when either does."""
+    if isinstance(node, ast.IfExp):
+        return [*_branches(node.body), *_branches(node.orelse)]
+    return [node]
 
 
 def _blocks(stmt: ast.stmt) -> Iterator[list[ast.stmt]]:
