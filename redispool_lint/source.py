@@ -199,10 +199,17 @@ def parse(source: SourceFile) -> ast.Module | ParseFailure:
         return ParseFailure(f"{type(error).__name__}: {error}", 1, 0)
 
 
+#: LibCST's parser takes about a second per 100 KB (and more than linearly beyond): a larger
+#: file with a syntax error is not asked about newer grammar (no app module is that large).
+MAX_NEWER_SYNTAX_CHECK = 512 * 1024
+
+
 def _valid_for_newer_python(source: SourceFile) -> bool:
     """Whether LibCST's parser (imported only now: this is rare), which knows newer grammars,
     accepts the text, and what it accepts uses syntax newer than the running Python. LibCST
     accepts some real syntax errors too (``[*a for a in b]``), so its yes alone proves nothing."""
+    if len(source.text) > MAX_NEWER_SYNTAX_CHECK:
+        return False
     try:
         import libcst
 
