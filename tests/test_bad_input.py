@@ -134,8 +134,12 @@ def test_deep_nesting(project: Path) -> None:
         "import redis\nx = " + "1 + " * 100_000 + "1\n", encoding="utf-8"
     )
     done = cli(project, ".")
-    check(done, 1, "deep.py:2:", "RPL999 cannot parse: too many nested parentheses")
-    check(done, 1, "deeper.py:1:", "RPL999 cannot parse: nested too deeply")
+    if sys.version_info >= (3, 11):
+        check(done, 1, "deep.py:2:", "RPL999 cannot parse: too many nested parentheses")
+        check(done, 1, "deeper.py:1:", "RPL999 cannot parse: nested too deeply")
+    else:  # 3.9's and 3.10's parser builds the chain; the analysis cannot follow it
+        check(done, 2, "deep.py:2:", "RPL999 cannot parse: too many nested parentheses")
+        check(done, 2, "deeper.py", "error: deeper.py: nested too deeply to analyse")
     assert "chain.py" not in done.stdout  # valid, analysed, nothing to report
 
 
