@@ -11,7 +11,6 @@ other comments on the row are kept, the directive is appended after them.
 
 from __future__ import annotations
 
-import ast
 from dataclasses import dataclass, field
 
 from . import noqa
@@ -19,6 +18,7 @@ from .diagnostics import Edit, FileError, Finding, Position
 from .engine import LintResult
 from .fix.edits import apply_edits, encode, write_atomic
 from .lines import split_lines
+from .source import parse_text
 
 #: Findings a line comment cannot suppress: a file that does not parse has no lines to speak of.
 UNSUPPRESSIBLE = frozenset({"RPL999"})
@@ -71,8 +71,8 @@ def noqa_edits(text: str, path: str, findings: list[Finding]) -> tuple[list[Edit
 
 def _parses(text: str) -> bool:
     try:
-        ast.parse(text)
-    except (SyntaxError, ValueError):
+        parse_text(text)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
         return False
     return True
 

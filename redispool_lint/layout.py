@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import pkgutil
 import sys
+import sysconfig
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,11 +27,21 @@ from .frameworks import FRAMEWORK_PACKAGES
 #: A file's module name, its other names, and whether it is a package's ``__init__``.
 Names = tuple[str, tuple[str, ...], bool]
 
-#: Standard library module names (3.10+ lists them; before, the few a web app is likely to
-#: shadow with a module of its own).
-_STDLIB: frozenset[str] = frozenset(
-    getattr(sys, "stdlib_module_names", ("json", "logging", "typing", "types", "queue", "http"))
+
+def stdlib_from_files() -> frozenset[str]:
+    """The standard library's top-level module names where ``sys.stdlib_module_names`` (3.10+)
+    is missing: the built-in modules and what the standard library's folders hold."""
+    paths = sysconfig.get_paths()
+    folders = [paths["stdlib"], paths["platstdlib"], str(Path(paths["stdlib"]) / "lib-dynload")]
+    found = {info.name for info in pkgutil.iter_modules(folders)}
+    return frozenset(found | set(sys.builtin_module_names))
+
+
+#: Standard library module names (3.10+ lists them; 3.9's are read from its files).
+STDLIB_NAMES: frozenset[str] = frozenset(
+    getattr(sys, "stdlib_module_names", ()) or stdlib_from_files()
 )
+_STDLIB = STDLIB_NAMES
 
 #: Packages whose own source, found in a project (a virtualenv, a vendored copy), is knowledge
 #: rather than project code: the Redis clients (``redis_api``) and the web frameworks.

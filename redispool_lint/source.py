@@ -9,10 +9,15 @@ import os
 import stat
 import sys
 import tokenize
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .lines import newline_of, split_lines
+
+if TYPE_CHECKING:
+    import libcst
 
 
 class SourceError(Exception):
@@ -167,10 +172,18 @@ class ParseFailure:
     newer_syntax: bool = False
 
 
+def parse_text(text: str, filename: str = "<unknown>") -> ast.Module:
+    """``ast.parse`` without the warnings Python's compiler gives about the code (3.12's
+    SyntaxWarning for ``"\\d"``: printed on stderr mid-report, or an error under ``-W error``)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ast.parse(text, filename=filename, type_comments=False)
+
+
 def parse(source: SourceFile) -> ast.Module | ParseFailure:
     """Parse with the standard library's parser; a failure carries the parser's own position."""
     try:
-        return ast.parse(source.text, filename=source.display, type_comments=False)
+        return parse_text(source.text, source.display)
     except SyntaxError as error:
         row = error.lineno or 1
         column = max((error.offset or 1) - 1, 0)
@@ -186,14 +199,99 @@ def parse(source: SourceFile) -> ast.Module | ParseFailure:
         return ParseFailure(f"{type(error).__name__}: {error}", 1, 0)
 
 
+#: LibCST's parser takes about a second per 100 KB (and more than linearly beyond): a larger
+#: file with a syntax error is not asked about newer grammar (no app module is that large).
+MAX_NEWER_SYNTAX_CHECK = 512 * 1024
+
+
 def _valid_for_newer_python(source: SourceFile) -> bool:
-    """Ask LibCST's parser (imported only now: this is rare) whether newer grammar accepts it."""
-    if sys.version_info >= (3, 13):
-        return False  # this interpreter already knows every grammar LibCST does
+    """Whether LibCST's parser (imported only now: this is rare), which knows newer grammars,
+    accepts the text, and what it accepts uses syntax newer than the running Python. LibCST
+    accepts some real syntax errors too (``[*a for a in b]``), so its yes alone proves nothing."""
+    if len(source.text) > MAX_NEWER_SYNTAX_CHECK:
+        return False
     try:
         import libcst
 
-        libcst.parse_module(source.text)
-    except Exception:  # any refusal of LibCST's means: a real syntax error
+        module = libcst.parse_module(source.text)
+        return _newest_syntax(module) > sys.version_info[:2]
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException:  # any refusal of LibCST's means: a real syntax error
+        # (BaseException: a panic of LibCST's native parser is one, not an Exception.)
         return False
-    return True
+
+
+def _newest_syntax(module: libcst.Module) -> tuple[int, int]:
+    """The newest Python version whose syntax the module uses, as far as the tool knows it."""
+    newest = (3, 9)
+    todo: list[libcst.CSTNode] = [module]
+    while todo:
+        node = todo.pop()
+        todo.extend(node.children)
+        version = _syntax_version(module, node)
+        if version > newest:
+            newest = version
+    return newest
+
+
+def _syntax_version(module: libcst.Module, node: libcst.CSTNode) -> tuple[int, int]:
+    """The first Python version whose parser accepts this node's own syntax (3.9 by default).
+    By class name: an older LibCST does not have the newer node classes."""
+    kind = type(node).__name__
+    if kind == "Match":
+        return (3, 10)
+    if kind in ("TryStar", "ExceptStarHandler"):
+        version = (3, 11)
+        handler_type = getattr(node, "type", None)
+        if _bare_tuple(handler_type):
+            version = (3, 14)  # ``except* A, B:`` (PEP 758)
+        return version
+    if kind == "ExceptHandler":
+        return (3, 14) if _bare_tuple(getattr(node, "type", None)) else (3, 9)
+    if kind == "Index":
+        if getattr(node, "star", None):
+            return (3, 11)  # ``a[*b]`` (PEP 646)
+        value = getattr(node, "value", None)
+        if type(value).__name__ == "NamedExpr" and not getattr(value, "lpar", True):
+            return (3, 10)  # ``a[b := 0]``
+    if kind == "Annotation" and type(getattr(node, "annotation", None)).__name__ == (
+        "StarredElement"
+    ):
+        return (3, 11)  # ``*args: *Ts`` (PEP 646)
+    if kind == "TypeParam":
+        return (3, 13) if getattr(node, "default", None) is not None else (3, 12)
+    if kind in ("TypeAlias", "TypeParameters"):
+        return (3, 12)
+    if kind == "TemplatedString":
+        return (3, 14)
+    if kind == "FormattedString":
+        return _f_string_version(module, node)
+    return (3, 9)
+
+
+def _bare_tuple(node: object) -> bool:
+    """A tuple written without parentheses (``except A, B:``)."""
+    return type(node).__name__ == "Tuple" and not getattr(node, "lpar", True)
+
+
+def _f_string_version(module: libcst.Module, string: libcst.CSTNode) -> tuple[int, int]:
+    """3.12 for an f-string with a replacement field that only PEP 701 allows: a backslash, a
+    comment or the string's own quote in its expression, a line break there in a single-quoted
+    f-string, or fields nested three deep."""
+    start = str(getattr(string, "start", ""))
+    quote = start.lstrip("fFrRbBuU")
+    triple = len(quote) == 3
+    todo = [(part, 0) for part in getattr(string, "parts", ())]
+    while todo:
+        part, depth = todo.pop()
+        if type(part).__name__ != "FormattedStringExpression":
+            continue
+        if depth >= 2:
+            return (3, 12)  # ``f"{x:{y:{z}}}"``: nested too deeply before
+        todo += [(inner, depth + 1) for inner in getattr(part, "format_spec", None) or ()]
+        # The field without its format spec (``{x:#x}`` is fine before 3.12, ``{x  # c}`` not).
+        text = module.code_for_node(part.with_changes(format_spec=None))
+        if "\\" in text or "#" in text or quote in text or (not triple and "\n" in text):
+            return (3, 12)
+    return (3, 9)

@@ -314,3 +314,13 @@ def test_syntax_newer_than_the_running_python_is_a_warning_not_an_error(project:
     assert "bad.py:2:" in out and "RPL999" in out
     assert "new.py" not in out
     assert "new.py: uses syntax newer than Python 3." in err
+
+
+def test_a_syntax_error_libcst_accepts_is_an_error_on_every_python(project: Path) -> None:
+    # LibCST's parser accepts it (so it once passed for syntax newer than the running Python:
+    # a warning, exit 0, "All checks passed!"); no Python does.
+    (project / "bad.py").write_text("import redis\nx = [*a for a in b]\n", encoding="utf-8")
+    code, out, err = run([".", "--format", "concise"], project)
+    assert code == 1
+    assert "bad.py:2:6: RPL999 cannot parse: iterable unpacking" in out
+    assert "newer" not in err

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from libcst.metadata import MetadataWrapper, ParentNodeProvider
 
 from redispool_lint.diagnostics import Applicability, Edit, Finding, Fix, Position
-from redispool_lint.fix import _choose
+from redispool_lint.fix import _choose, cst_tools
 from redispool_lint.fix.cst_tools import (
     ParsedFile,
     _slice_statements,
@@ -26,6 +26,7 @@ from redispool_lint.fix.cst_tools import (
     tidy_imports,
 )
 from redispool_lint.fix.edits import apply_edits, encode
+from redispool_lint.layout import stdlib_from_files
 from redispool_lint.lines import split_lines_keepends
 from redispool_lint.source import SourceError, read_source, source_from_bytes
 
@@ -342,3 +343,20 @@ def test_statement_texts_of_every_fixture_file() -> None:
         assert _as_generated(sliced) == _generated(module), path
         cut += 1
     assert cut > 100
+
+
+def test_an_added_import_joins_the_standard_library_section_without_its_names_list(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Python 3.9 has no ``sys.stdlib_module_names``: the standard library's files tell its
+    names (with only a handful known, ``json`` was third party, and ``contextlib`` went into a
+    section of its own above it)."""
+    found = stdlib_from_files()
+    assert {"json", "logging", "contextlib", "asyncio", "sys", "dataclasses"} <= found
+    assert "redis" not in found and "fastapi" not in found
+    monkeypatch.setattr(cst_tools, "_STDLIB", found)
+    source = "import json\nimport logging\n\nimport redis\nfrom fastapi import FastAPI\n"
+    assert added(source, ("contextlib", "asynccontextmanager", "")) == (
+        "import json\nimport logging\nfrom contextlib import asynccontextmanager\n\n"
+        "import redis\nfrom fastapi import FastAPI\n"
+    )

@@ -4,7 +4,9 @@ and offsets are Python's (``redispool_lint.lines``)."""
 from __future__ import annotations
 
 import ast
+import sys
 import tokenize
+import warnings
 from pathlib import Path
 
 import pytest
@@ -18,7 +20,15 @@ from redispool_lint.lines import (
     split_lines,
     split_lines_keepends,
 )
-from redispool_lint.source import SourceError, check_decodes, decode, source_from_bytes
+from redispool_lint.source import (
+    ParseFailure,
+    SourceError,
+    SourceFile,
+    check_decodes,
+    decode,
+    parse,
+    source_from_bytes,
+)
 
 
 @pytest.mark.parametrize(
@@ -114,3 +124,47 @@ def test_a_source_file_s_lines_and_columns_are_the_parser_s() -> None:
 def test_newline_of_is_the_first_line_end(text: str, newline: str) -> None:
     assert newline_of(text) == newline
     assert source_from_bytes(Path("f.py"), "f.py", text.encode()).newline == newline
+
+
+# Syntax newer than the running Python is a warning; a real syntax error is RPL999 on every
+# Python. LibCST's parser (asked whether newer grammar accepts the file) accepts some real
+# errors, so the file must also use something newer than this Python. (text, first Python
+# whose parser accepts it, or None for an error on every one)
+SYNTAX_VERSIONS = [
+    ("x = [*a for a in b]\n", None),
+    ("x = {**a for a in b}\n", None),
+    ("x[y := 0]\n", (3, 10)),
+    ("match x:\n    case 1:\n        pass\n", (3, 10)),
+    ("try:\n    pass\nexcept* E:\n    pass\n", (3, 11)),
+    ("x[*a]\n", (3, 11)),
+    ("def f(*a: *Ts): pass\n", (3, 11)),
+    ("type X = int\n", (3, 12)),
+    ("def f[T](x: T): pass\n", (3, 12)),
+    ("x = f'{'a'}'\n", (3, 12)),
+    ("x = f'{a  # c\n}'\n", (3, 12)),
+    ("x = f'{x:{y:{z}}}'\n", (3, 12)),
+    # A real error next to f-strings that were fine before 3.12: still an error.
+    ("x = f'{d[\"k\"]:#x}'\nx = [*a for a in b]\n", None),
+    ("class C[T = int]: pass\n", (3, 13)),
+]
+
+
+@pytest.mark.parametrize(("text", "accepted_from"), SYNTAX_VERSIONS)
+def test_newer_syntax_is_told_from_a_syntax_error(
+    text: str, accepted_from: tuple[int, int] | None
+) -> None:
+    result = parse(SourceFile(Path("x.py"), "x.py", text))
+    if accepted_from is not None and sys.version_info >= accepted_from:
+        assert isinstance(result, ast.Module)
+    else:
+        assert isinstance(result, ParseFailure)
+        assert result.newer_syntax is (accepted_from is not None)
+
+
+def test_parsing_gives_no_warnings_about_the_code() -> None:
+    """``"\\d"`` is a DeprecationWarning (3.11) or a SyntaxWarning (3.12) of the compiler's:
+    printed on stderr in the middle of the report, or a SyntaxError under ``-W error``."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = parse(SourceFile(Path("x.py"), "x.py", 'import redis\nx = "\\d"\n'))
+    assert isinstance(result, ast.Module)

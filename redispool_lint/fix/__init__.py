@@ -8,7 +8,6 @@ reported.
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +15,7 @@ from pathlib import Path
 from ..config import Settings
 from ..diagnostics import Applicability, Edit, FileError, Finding
 from ..engine import LintResult, lint
-from ..source import SourceFile
+from ..source import SourceFile, parse_text
 from .edits import apply_edits, encode, write_atomic
 
 MAX_ROUNDS = 10
@@ -178,7 +177,7 @@ def _as_overrides(texts: dict[str, str], originals: dict[str, SourceFile]) -> di
 
 def _parses(text: str) -> bool:
     try:
-        ast.parse(text)
+        parse_text(text)
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return False
     return True

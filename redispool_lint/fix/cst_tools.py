@@ -9,10 +9,8 @@ the JSON output only ever see plain edits.
 
 from __future__ import annotations
 
-import ast
 import bisect
 import difflib
-import sys
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,8 +25,9 @@ from libcst.metadata import (
 )
 
 from ..diagnostics import Edit, Position
+from ..layout import STDLIB_NAMES
 from ..lines import count_line_ends, line_starts, split_lines_keepends
-from ..source import SourceFile
+from ..source import SourceFile, parse_text
 
 NodeResult = Union[cst.CSTNode, cst.RemovalSentinel, cst.FlattenSentinel[cst.CSTNode]]
 Replace = Callable[[cst.CSTNode], NodeResult]
@@ -114,7 +113,6 @@ class ParsedFile:
     def _resolve(self, index: int) -> None:
         if index in self._resolved or self._all_resolved:
             return
-        self._resolved.add(index)
         statement = self.module.body[index]
         lines = self._statement_lines()
         offset = lines[index] - 1 if lines is not None else 0
@@ -136,6 +134,8 @@ class ParsedFile:
                 )
             self._positions[node] = where
             self._starts.setdefault((where.start.line, where.start.column), []).append(node)
+        # (Only now: a statement too deeply nested for LibCST fails again when asked again.)
+        self._resolved.add(index)
 
     def _form_feed_shifts(self, statement: cst.CSTNode, first_row: int) -> dict[int, int]:
         """The rows of a top-level statement whose line starts with form feeds that LibCST
@@ -315,7 +315,7 @@ def _slice_statements(module: cst.Module, text: str) -> tuple[str, dict[cst.CSTN
     (each must be a line at column 0 that is code, after exactly the statement's own comment
     and blank lines); then the code is generated."""
     try:
-        body = ast.parse(text).body
+        body = parse_text(text).body
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     starts = line_starts(text)
@@ -688,10 +688,9 @@ def text_edits(path: str, old: str, new: str) -> list[Edit]:
 
 # ----- imports ------------------------------------------------------------------------------
 
-_STDLIB: frozenset[str] = frozenset(
-    getattr(sys, "stdlib_module_names", ())
-    or {"contextlib", "typing", "asyncio", "os", "sys", "functools", "collections"}
-)
+
+#: For the section of an added import (``json`` is the standard library's, not third party).
+_STDLIB = STDLIB_NAMES
 
 
 def _top_module(statement: cst.BaseStatement) -> str | None:

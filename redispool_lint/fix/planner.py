@@ -54,11 +54,38 @@ def attach_fixes(
     try:
         return planner.run(findings)
     except Exception as error:  # a planner bug must not cost the user the lint report
-        note = f"no automatic fix: the fix planner failed ({type(error).__name__}: {error})"
+        note = f"no automatic fix: the fix planner failed ({_describe(error)})"
         return [
             dataclasses.replace(f, notes=(*f.notes, note)) if f.code in _FIXED_CODES else f
             for f in findings
         ]
+
+
+def _reason(error: Exception) -> str:
+    """Why a finding gets no fix: a ``CannotFix``'s message, or LibCST running out of Python's
+    recursion on code nested deeper than it can follow (a 2,000-term ``+`` chain, which Python
+    parses); anything else is a bug, raised on."""
+    if isinstance(error, CannotFix):
+        return str(error)
+    cause: BaseException | None = error
+    while cause is not None:
+        # (LibCST's position metadata turns the RecursionError into a KeyError as it unwinds.)
+        if isinstance(cause, RecursionError):
+            return "the code is nested too deeply for LibCST"
+        cause = cause.__cause__ or cause.__context__
+    raise error
+
+
+def _describe(error: Exception) -> str:
+    """An error's type and message, short: LibCST's messages can hold a syntax tree's repr, which
+    is huge, or too deep to make at all."""
+    try:
+        message = str(error)
+    except Exception:
+        message = ""
+    if len(message) > 200:
+        message = message[:197] + "..."
+    return f"{type(error).__name__}: {message}" if message else type(error).__name__
 
 
 class Planner:
@@ -95,8 +122,8 @@ class Planner:
                     fixes[index] = self.fix_of(self.closes.drop_close(finding))
                 elif finding.code == "RPL008":
                     fixes[index] = self.fix_of(self.closes.use_aclose(finding))
-            except CannotFix as why:
-                reasons[index] = str(why)
+            except Exception as why:
+                reasons[index] = _reason(why)
         # One shared client per application and *base* (pool, or URL): clients over different
         # pools get different attributes; clients of one base that differ in options do not
         # agree, and are not fixed.
@@ -120,16 +147,16 @@ class Planner:
                 continue
             try:
                 plan = self.lifespans.plan_app(group[0].app, group[0].spec, group)
-            except CannotFix as why:
+            except Exception as why:
                 for t in group:
-                    reasons[position[id(t.finding)]] = str(why)
+                    reasons[position[id(t.finding)]] = _reason(why)
                 continue
             for t in group:
                 index = position[id(t.finding)]
                 try:
                     fixes[index] = self.fix_of(self.request_side.rewrite(t, plan))
-                except CannotFix as why:
-                    reasons[index] = str(why)
+                except Exception as why:
+                    reasons[index] = _reason(why)
                 left[t.module.path] -= 1
                 if not left[t.module.path]:
                     self._forget(t.module.path, plan)

@@ -260,7 +260,7 @@ class _Extractor:
                         once = name not in self.module_literals
                         value = stmt.value if once and isinstance(target, ast.Name) else None
                         self.module_literals[name] = value
-            elif isinstance(stmt, (ast.If, ast.Try, ast.With)) or _is_try_star(stmt):
+            elif isinstance(stmt, _BLOCK_STATEMENTS) or type(stmt).__name__ in _NEWER_BLOCKS:
                 for block in _blocks(stmt):
                     self.collect_module_bindings(block)
 
@@ -652,7 +652,11 @@ class _Extractor:
             params=params,
             class_qualname=class_qualname,
         )
-        summary.decorators = [self.decorator_site(d) for d in node.decorator_list]
+        summary.decorators = [
+            self.decorator_site(branch)
+            for decorator in node.decorator_list
+            for branch in _branches(decorator)
+        ]
         # Defaults and annotations are evaluated in the enclosing scope, but belong to this
         # function's signature (``Depends`` there is a dependency of this function).
         outer_function = self.function
@@ -1025,8 +1029,18 @@ def _target_names(target: ast.AST) -> Iterator[str]:
         yield from _target_names(target.value)
 
 
-def _is_try_star(stmt: ast.stmt) -> bool:
-    return type(stmt).__name__ == "TryStar"
+#: Module-level statements whose blocks bind module names (imports, assignments, definitions).
+_BLOCK_STATEMENTS = (ast.If, ast.Try, ast.With, ast.For, ast.While)
+#: The same, by class name: ``match`` is 3.10's, ``try``/``except*`` 3.11's.
+_NEWER_BLOCKS = frozenset({"Match", "TryStar"})
+
+
+def _branches(node: ast.expr) -> list[ast.expr]:
+    """The decorators a decorator expression may be (PEP 614): both of ``@(a if flag else b)``,
+    which registers the function when either does."""
+    if isinstance(node, ast.IfExp):
+        return [*_branches(node.body), *_branches(node.orelse)]
+    return [node]
 
 
 def _blocks(stmt: ast.stmt) -> Iterator[list[ast.stmt]]:
@@ -1036,6 +1050,8 @@ def _blocks(stmt: ast.stmt) -> Iterator[list[ast.stmt]]:
             yield block
     for handler in getattr(stmt, "handlers", []):
         yield handler.body
+    for case in getattr(stmt, "cases", []):
+        yield case.body
 
 
 def _children(node: ast.AST) -> list[ast.AST]:
