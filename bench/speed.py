@@ -110,20 +110,34 @@ print(count)
 """
 
 
-def analysed_files(tree: Path) -> list[str]:
-    """The files the analysis of ``tree`` parses (their summaries), as ``os.walk`` spells them."""
-    from redispool_lint.config import Settings
-    from redispool_lint.engine import lint
+#: Prints the files the analysis of the tree ``sys.argv[1]`` parses (their summaries), as
+#: ``os.walk`` spells them. Run in a process of its own: the benchmark's own process must stay
+#: small, since a child started by ``vfork`` counts its parent's memory in its peak RSS.
+ANALYSED_FILES = r"""
+import os, sys
+from pathlib import Path
+from redispool_lint.config import Settings
+from redispool_lint.engine import lint
 
-    settings = Settings()
-    settings.cache = False
-    result = lint([tree], settings, root=tree, cwd=tree)
-    assert result.analysis is not None
-    files = result.analysis.files
-    return sorted(
-        os.path.join(str(tree), os.path.relpath(files[index].path, tree))
-        for index in result.analysis.project.outcomes
+tree = sys.argv[1]
+settings = Settings()
+settings.cache = False
+result = lint([Path(tree)], settings, root=Path(tree), cwd=Path(tree))
+files = result.analysis.files
+for index in sorted(result.analysis.project.outcomes):
+    print(os.path.join(tree, os.path.relpath(files[index].path, tree)))
+"""
+
+
+def analysed_files(tree: Path) -> list[str]:
+    """The files the analysis of ``tree`` parses (``ANALYSED_FILES``)."""
+    done = subprocess.run(
+        [sys.executable, "-c", ANALYSED_FILES, str(tree)],
+        capture_output=True,
+        text=True,
+        check=True,
     )
+    return sorted(done.stdout.splitlines())
 
 
 @dataclass
