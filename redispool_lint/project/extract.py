@@ -15,6 +15,7 @@ from typing import Union
 
 from ..source import SourceFile
 from .summary import (
+    GUARD_ONCE,
     AssignSite,
     CallSite,
     ClassSummary,
@@ -33,7 +34,7 @@ _WRITTEN_ARGS_LIMIT = 40
 
 #: In a guard: the ``if`` body sets the flag it tests (``if not self.connected: ...;
 #: self.connected = True``), so the body runs once whatever it assigns the client to.
-_ONCE = "<once>"
+_ONCE = GUARD_ONCE
 
 
 @dataclass
@@ -975,6 +976,9 @@ class _Extractor:
                 assigned_to=assigned_to,
                 guarded=guarded,
                 after_yield=self.seen_yield,
+                guard_refs=frozenset(
+                    ref for g in self.guards for ref in g if ref == _ONCE or _lasting(ref)
+                ),
             )
         )
 

@@ -16,7 +16,7 @@ from ..frameworks import Knowledge
 from ..frameworks.base import Kind, Registration
 from .model import ProjectModel
 from .routes import RoutePrefixes
-from .summary import CallSite, ClassSummary, FunctionSummary
+from .summary import GUARD_ONCE, CallSite, ClassSummary, FunctionSummary
 
 #: Decorators that make a function run once and cache its result: the singleton idiom.
 SINGLETON_DECORATORS = frozenset(
@@ -319,7 +319,8 @@ class RequestAnalysis:
             for call in function.calls:
                 callee = self.model.resolve(call.callee, types)
                 if callee in self.model.functions:
-                    edges.append(Edge(callee, "called by", call.after_yield, call.guarded))
+                    once = call.guarded or _sets_guard(call, self.model.functions[callee])
+                    edges.append(Edge(callee, "called by", call.after_yield, once))
                 elif callee in self.model.classes:
                     init = self.model.find_method(callee, "__init__")
                     if init:
@@ -341,7 +342,8 @@ class RequestAnalysis:
                         edges.append(Edge(getter, "called by", call.after_yield))
                     method = self._method_of_parameter(callee, function)
                     if method is not None:
-                        edges.append(Edge(method, "called by", call.after_yield, call.guarded))
+                        once = call.guarded or _sets_guard(call, self.model.functions[method])
+                        edges.append(Edge(method, "called by", call.after_yield, once))
                 if callee not in self.knowledge.calls:
                     # A project function passed along (run_in_threadpool(fn), create_task(...)).
                     for arg in call.args:
@@ -595,3 +597,23 @@ def _describe(entry: EntryPoint) -> str:
     if entry.kind is Kind.MIDDLEWARE_CLASS:
         return f"middleware, run on every request ({entry.where})"
     return f"a per-request hook ({entry.label}, {entry.where})"
+
+
+def _sets_guard(call: CallSite, callee: FunctionSummary) -> bool:
+    """Is ``call`` made once: inside an ``if`` that sets its own flag, or one that tests a place
+    the callee sets (``if not self.conn: await self.connect()``, ``connect`` assigning
+    ``self.conn``; ``if _client is None: _init()``, ``_init`` assigning the global)?"""
+    if not call.guard_refs:
+        return False
+    if GUARD_ONCE in call.guard_refs:
+        return True
+    sets = {assign.target for assign in callee.assigns}
+    sets.update(site.assigned_to for site in callee.calls if site.assigned_to is not None)
+    for ref in call.guard_refs & sets:
+        if not ref.startswith("param:"):
+            return True  # a module global: the same name in both functions
+        # ``self.conn`` is the same object in both only when the call is made on that
+        # parameter (``self.connect()``) and the callee names its own parameter alike.
+        if call.callee.startswith(ref.split(".", 1)[0] + "."):
+            return True
+    return False

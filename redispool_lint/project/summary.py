@@ -33,6 +33,11 @@ class Span(NamedTuple):
     end_column: int
 
 
+#: In ``CallSite.guard_refs``: the ``if`` body sets the flag it tests (``if not self.connected:
+#: ...; self.connected = True``), so whatever it calls runs once.
+GUARD_ONCE = "<once>"
+
+
 class CallSite(NamedTuple):
     callee: str
     #: How the callee is written (``Redis.from_pool``), for messages.
@@ -56,6 +61,12 @@ class CallSite(NamedTuple):
     guarded: bool
     #: True after the first ``yield`` of a generator (the shutdown half of a lifespan).
     after_yield: bool
+    #: The lasting places the enclosing ``if``s test for being unset (``if self.conn is None:``),
+    #: plus ``GUARD_ONCE`` under a flag the ``if`` sets. A call of a project function there is
+    #: made once when that function sets one of the places (``if not self.conn: await
+    #: self.connect()``, where ``connect`` assigns ``self.conn``): the lazy singleton split
+    #: over two functions, which ``guarded`` alone (the call assigned in place) does not see.
+    guard_refs: frozenset[str] = frozenset()
 
 
 class WithSite(NamedTuple):
