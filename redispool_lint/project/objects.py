@@ -276,6 +276,11 @@ class RedisObjects:
         return None
 
     def _stored(self, target: str) -> bool:
+        # The request's own state (``request.state.redis = client``, a middleware handing a
+        # per-request client to the handlers) ends with the request: storing a local there does
+        # not make it the shared client.
+        if _is_request_state(target):
+            return False
         return state_name(target) is not None or target in self.model.variables
 
 
