@@ -56,14 +56,26 @@ VIEW_METHODS = frozenset({*HTTP_METHODS, "dispatch_request", "__init__"})
 
 _APPS = ("flask.Flask", "flask.app.Flask", "flask.Blueprint", "flask.blueprints.Blueprint")
 
+#: Flask-RESTX, Flask-RESTful and Flask-RESTPlus: a ``Resource`` is a ``MethodView`` (one
+#: instance per request, ``get``/``post``/... its handlers), routed by ``@api.route(...)`` on a
+#: ``Namespace`` or ``api.add_resource(...)``. Its base alone makes it a view, as for MethodView.
+_RESOURCES = (
+    "flask_restx.Resource",
+    "flask_restx.resource.Resource",
+    "flask_restful.Resource",
+    "flask_restplus.Resource",
+    "flask_restplus.resource.Resource",
+)
+
 FRAMEWORK = Framework(
     name="Flask",
-    packages=("flask",),
+    packages=("flask", "flask_restx", "flask_restful", "flask_restplus"),
     app_classes=_APPS,
     decorator_methods=DECORATORS,
     call_methods=CALLS,
     handler_bases={
         "flask.views.View": VIEW_METHODS,
         "flask.views.MethodView": VIEW_METHODS,
+        **dict.fromkeys(_RESOURCES, VIEW_METHODS),
     },
 )
