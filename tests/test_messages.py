@@ -117,3 +117,30 @@ def test_unclosed_startup_client_is_named_where_the_app_keeps_it(project: Path) 
         "`redis.Redis(host='localhost')` is created at startup (scratch) and never closed at "
         "shutdown",
     ]
+
+
+LAZY_APP_STATE = """
+# file: app.py
+import redis.asyncio as redis
+from fastapi import FastAPI, Request
+
+app = FastAPI()
+
+
+@app.get("/")
+async def read(request: Request):
+    client = request.app.state.cache
+    if client is None:
+        client = redis.from_url("redis://localhost")
+        request.app.state.cache = client
+    await client.aclose()
+"""
+
+
+def test_a_lazily_stored_client_is_named_as_written(project: Path) -> None:
+    # The client made once (the local read from app state and stored back when unset) is
+    # no finding; closing it is, and the message names the place as the code writes it.
+    write_files(project, LAZY_APP_STATE)
+    findings = lint_folder(project).findings
+    assert [f.code for f in findings] == ["RPL005"]
+    assert "(stored in `request.app.state.cache`)" in findings[0].message

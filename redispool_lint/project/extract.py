@@ -952,9 +952,13 @@ class _Extractor:
             container = self.dotted(assigned.value)
             guarded = container is not None and any(f"{container}[]" in g for g in self.guards)
         if not guarded and isinstance(assigned, ast.Name):
+            # What the local holds before this assignment: ``client = request.app.state.c``
+            # binds it to app state, so ``if client is None:`` tests that place.
+            alias = self.dotted(assigned)
             guarded = any(
                 f"{self.module}.{assigned.id}" in g
                 or f"local:{assigned.id}" in g
+                or (alias is not None and alias in g)
                 # A local made under a flag is once too, if it is stored somewhere lasting
                 # (checked at the end of the function, as for ``if client is None:``).
                 or _ONCE in g

@@ -226,7 +226,9 @@ class RedisObjects:
             for assign in function.assigns:
                 if assign.value == head and self._stored(assign.target):
                     constructor = self.holds(head, function) if head != ref else None
-                    return LongLived(f"stored in `{assign.target}`", constructor)
+                    # As written (``request.app.state.c``), not as summarised (``param:...``).
+                    place = assign.target.removeprefix("param:")
+                    return LongLived(f"stored in `{place}`", constructor)
             return None
         name = state_name(ref)
         if name is not None and _is_request_state(ref):
