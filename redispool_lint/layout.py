@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-import pkgutil
 import sys
-import sysconfig
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +29,9 @@ Names = tuple[str, tuple[str, ...], bool]
 def stdlib_from_files() -> frozenset[str]:
     """The standard library's top-level module names where ``sys.stdlib_module_names`` (3.10+)
     is missing: the built-in modules and what the standard library's folders hold."""
+    import pkgutil  # (3.9 only: not paid at every start-up)
+    import sysconfig
+
     paths = sysconfig.get_paths()
     folders = [paths["stdlib"], paths["platstdlib"], str(Path(paths["stdlib"]) / "lib-dynload")]
     found = {info.name for info in pkgutil.iter_modules(folders)}
@@ -41,7 +42,6 @@ def stdlib_from_files() -> frozenset[str]:
 STDLIB_NAMES: frozenset[str] = frozenset(
     getattr(sys, "stdlib_module_names", ()) or stdlib_from_files()
 )
-_STDLIB = STDLIB_NAMES
 
 #: Packages whose own source, found in a project (a virtualenv, a vendored copy), is knowledge
 #: rather than project code: the Redis clients (``redis_api``) and the web frameworks.
@@ -164,7 +164,7 @@ def module_aliases(names: list[Names], packages: frozenset[str]) -> dict[str, st
         for alias in others:
             alias_owners.setdefault(alias, set()).add(module)
     # An alias must never shadow a library: app/core/redis.py is not `import redis`.
-    reserved = packages | set(redis_api.PACKAGES) | _STDLIB
+    reserved = packages | set(redis_api.PACKAGES) | STDLIB_NAMES
     aliases: dict[str, str] = {}
     for alias, owners in alias_owners.items():
         if len(owners) == 1 and alias not in module_set and alias.split(".")[0] not in reserved:

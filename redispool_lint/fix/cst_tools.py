@@ -689,10 +689,6 @@ def text_edits(path: str, old: str, new: str) -> list[Edit]:
 # ----- imports ------------------------------------------------------------------------------
 
 
-#: For the section of an added import (``json`` is the standard library's, not third party).
-_STDLIB = STDLIB_NAMES
-
-
 def _top_module(statement: cst.BaseStatement) -> str | None:
     if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
         return None
@@ -707,6 +703,8 @@ def _top_module(statement: cst.BaseStatement) -> str | None:
 
 
 def _section(module: str, first_party: frozenset[str]) -> int:
+    """The import section an added import joins (``json`` is the standard library's, not
+    third party)."""
     if module == "__future__":
         return 0
     if module == ".":
@@ -714,7 +712,7 @@ def _section(module: str, first_party: frozenset[str]) -> int:
     root = module.split(".", 1)[0]
     if root in first_party:
         return 3
-    return 1 if root in _STDLIB else 2
+    return 1 if root in STDLIB_NAMES else 2
 
 
 #: ``(module, name, asname)``: ``from module import name [as asname]``, or with ``name`` empty

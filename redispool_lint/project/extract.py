@@ -32,10 +32,6 @@ FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 ANNOTATED = frozenset({"typing.Annotated", "typing_extensions.Annotated"})
 _WRITTEN_ARGS_LIMIT = 40
 
-#: In a guard: the ``if`` body sets the flag it tests (``if not self.connected: ...;
-#: self.connected = True``), so the body runs once whatever it assigns the client to.
-_ONCE = GUARD_ONCE
-
 
 @dataclass
 class _Scope:
@@ -310,7 +306,7 @@ class _Extractor:
             self.visit_expr(stmt.test)
             guard = self.guard_targets(stmt.test)
             if self.sets_flag(stmt.body, guard):
-                guard = guard | {_ONCE}
+                guard = guard | {GUARD_ONCE}
             self.guards.append(guard)
             self.visit_body(stmt.body)
             self.guards.pop()
@@ -945,7 +941,7 @@ class _Extractor:
         guarded = (
             assigned_to is not None
             and _lasting(assigned_to)
-            and any(assigned_to in g or _ONCE in g for g in self.guards)
+            and any(assigned_to in g or GUARD_ONCE in g for g in self.guards)
         )
         if not guarded and isinstance(assigned, ast.Subscript):
             # ``if key not in registry: registry[key] = Redis(...)``: once per key.
@@ -961,7 +957,7 @@ class _Extractor:
                 or (alias is not None and alias in g)
                 # A local made under a flag is once too, if it is stored somewhere lasting
                 # (checked at the end of the function, as for ``if client is None:``).
-                or _ONCE in g
+                or GUARD_ONCE in g
                 for g in self.guards
             )
         if guarded and assigned_to is not None and assigned_to.startswith("local:"):
@@ -981,7 +977,7 @@ class _Extractor:
                 guarded=guarded,
                 after_yield=self.seen_yield,
                 guard_refs=frozenset(
-                    ref for g in self.guards for ref in g if ref == _ONCE or _lasting(ref)
+                    ref for g in self.guards for ref in g if ref == GUARD_ONCE or _lasting(ref)
                 ),
             )
         )
