@@ -354,7 +354,7 @@ def test_an_added_import_joins_the_standard_library_section_without_its_names_li
     found = stdlib_from_files()
     assert {"json", "logging", "contextlib", "asyncio", "sys", "dataclasses"} <= found
     assert "redis" not in found and "fastapi" not in found
-    monkeypatch.setattr(cst_tools, "_STDLIB", found)
+    monkeypatch.setattr(cst_tools, "STDLIB_NAMES", found)
     source = "import json\nimport logging\n\nimport redis\nfrom fastapi import FastAPI\n"
     assert added(source, ("contextlib", "asynccontextmanager", "")) == (
         "import json\nimport logging\nfrom contextlib import asynccontextmanager\n\n"
