@@ -33,6 +33,10 @@ from redispool_lint.text import FileFacts, read_imports
         ('"""Read from a file, import nothing."""\n', set()),
         # A keyword in prose right before a real import does not swallow it.
         ("try:\n    pass\nexcept KeyError:\n    # a pseudo-import\n    import types\n", {"types"}),
+        # A comment's backslash continues nothing: the next line's import is read.
+        ("x = 1  # not an import \\\nimport real\n", {"real"}),
+        # The first line of a file with a byte order mark.
+        ("\ufeffimport first\n", {"first"}),
     ],
 )
 def test_imported_roots(source: str, roots: set[str]) -> None:
