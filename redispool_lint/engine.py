@@ -1001,6 +1001,11 @@ def lint(
                 again = Demand(infos, project.facts, reported, whole_text, namespace)
                 found, holding = _needed(project, again, knowledge.packages)
                 project.summarise(found)
+                if cache is not None and whole_text.changed:
+                    # This walk may index what the targeted one did not (every file's
+                    # imports): saved, or every later run that plans fixes indexes it again.
+                    cache.store_text_index(whole_text.export(text_keys))
+                    whole_text.changed = False
                 return found, holding, *_analyse(project, found, aliases, knowledge)
 
             whole = analyse_whole
@@ -1023,6 +1028,7 @@ def lint(
     if cache is not None:
         if text is not None and text.changed:
             cache.store_text_index(text.export(text_keys))
+            text.changed = False
         cache.close()
 
     model, requests, objects = _analyse(project, needed, aliases, knowledge)

@@ -139,6 +139,36 @@ def test_pre_commit_run_on_one_changed_file_after_a_whole_run(tmp_path: Path) ->
     assert one.files_reported == 1
 
 
+def test_indexes_built_for_fix_hints_are_saved(tmp_path: Path) -> None:
+    """A pre-commit run names the changed file: its targeted walk answers its few questions by
+    scanning bytes, but planning the fix hints walks every file's dependencies and indexes
+    every file's imports. The index is saved, or every later run that shows hints builds it
+    again (a tenth of a second in a 5,000-file monorepo)."""
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n", encoding="utf-8")
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "__init__.py").write_text("", encoding="utf-8")
+    for index in range(12):  # helpers and their routes: more than the walk scans bytes for
+        (app / f"helpers{index}.py").write_text(HELPER, encoding="utf-8")
+        (app / f"routes{index}.py").write_text(
+            ROUTE.replace("app.helpers", f"app.helpers{index}"), encoding="utf-8"
+        )
+    for index in range(60):
+        (app / f"unrelated{index}.py").write_text(
+            f"import json\n\nVALUE_{index} = json.dumps({index})\n", encoding="utf-8"
+        )
+    helpers = app / "helpers0.py"
+    result = _lint(tmp_path, paths=[helpers])
+    (version,) = (tmp_path / CACHE_DIR).glob("v*")
+    index_file = version / "text-index.marshal"
+    assert not index_file.exists(), "the targeted walk built no index"
+    result.plan_fixes()
+    assert marshal.loads(index_file.read_bytes())[5] is not None, "imported names saved"
+    again = _lint(tmp_path, paths=[helpers])
+    again.plan_fixes()
+    assert _keys(again) == _keys(result)
+
+
 def test_corrupt_entries_are_misses(tmp_path: Path) -> None:
     _project(tmp_path)
     expected = _keys(_lint(tmp_path))
