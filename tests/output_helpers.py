@@ -9,11 +9,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from click.testing import CliRunner
-
 from redispool_lint.cli import main
 
-from .helpers import FIXTURES
+from .helpers import FIXTURES, cli_runner
 
 PROJECTS = sorted(p for p in (FIXTURES / "projects").iterdir() if p.is_dir())
 
@@ -38,7 +36,7 @@ def chdir(folder: Path) -> Iterator[None]:
 def run_cli(args: Sequence[str], cwd: Path, stdin: str | None = None) -> Run:
     """Run ``redispool-lint ARGS`` in ``cwd`` (in-process, so tests can watch its internals)."""
     with chdir(cwd):
-        result = CliRunner().invoke(main, list(args), input=stdin, catch_exceptions=False)
+        result = cli_runner().invoke(main, list(args), input=stdin, catch_exceptions=False)
     return Run(result.exit_code, result.stdout, result.stderr)
 
 

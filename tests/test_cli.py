@@ -10,9 +10,10 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from redispool_lint.cli import main
+
+from .helpers import cli_runner
 
 BUGGY = textwrap.dedent(
     """
@@ -31,7 +32,7 @@ CLEAN = "import os\n\nprint(os.getcwd())\n"
 
 
 def run(args: list[str], cwd: Path, stdin: str | None = None) -> tuple[int, str, str]:
-    runner = CliRunner()
+    runner = cli_runner()
     old = Path.cwd()
     os.chdir(cwd)
     try:

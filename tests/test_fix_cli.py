@@ -9,12 +9,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from redispool_lint.cli import main
 from redispool_lint.lines import split_lines
 
-from .helpers import FIXTURES
+from .helpers import FIXTURES, cli_runner
 
 CASES = FIXTURES / "fix"
 
@@ -35,11 +34,7 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 
 
 def run(work: Path, *args: str, stdin: str | None = None) -> tuple[int, str, str]:
-    try:  # click < 8.2 mixes stderr into stdout unless told not to
-        runner = CliRunner(mix_stderr=False)  # type: ignore[call-arg]
-    except TypeError:
-        runner = CliRunner()
-    result = runner.invoke(main, [*args, "--no-cache"], input=stdin, catch_exceptions=False)
+    result = cli_runner().invoke(main, [*args, "--no-cache"], input=stdin, catch_exceptions=False)
     return result.exit_code, result.stdout, result.stderr
 
 
