@@ -62,6 +62,17 @@ def _root(dotted: str) -> str:
     return dotted.split(".", 1)[0].removesuffix("()")
 
 
+#: Calls that return one of their arguments unchanged (for type checkers), and which one:
+#: what they return is that argument's reference (the code in redis-py issue 3669 reads its
+#: pool through ``typing.cast``).
+_RETURNS_ARGUMENT = {
+    "typing.cast": 1,
+    "typing_extensions.cast": 1,
+    "typing.assert_type": 0,
+    "typing_extensions.assert_type": 0,
+}
+
+
 class _Extractor:
     def __init__(
         self,
@@ -155,6 +166,10 @@ class _Extractor:
             if base == "functools.partial" and node.args:
                 # ``partial(handler, x)`` runs ``handler`` when called.
                 return self.dotted(node.args[0])
+            returned = _RETURNS_ARGUMENT.get(base or "")
+            if returned is not None and len(node.args) > returned:
+                # ``cast(ConnectionPool, request.state.pool)`` is the pool itself.
+                return self.dotted(node.args[returned])
             if base is None or base.startswith("list:"):
                 return None
             return f"{base}()"
