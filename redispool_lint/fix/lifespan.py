@@ -301,7 +301,9 @@ class LifespanPlanner:
         if state_dict is not None:
             keys = {dict_key(e) for e in state_dict.elements}
             attr = self.free_attribute(app, spec, {k for k in keys if k}, dict_style=True)
-            holder = free_name(f"{attr}_client", parsed.names | avoid)
+            # (``redis_client``, not ``redis_client_client``, when ``redis`` was taken.)
+            local = attr if attr.endswith("_client") else f"{attr}_client"
+            holder = free_name(local, parsed.names | avoid)
             ops.before[yield_line] = [
                 assignment(parsed, holder, client, indent_of(parsed, yield_line))
             ]

@@ -170,6 +170,18 @@ class _Extractor:
             if returned is not None and len(node.args) > returned:
                 # ``cast(ConnectionPool, request.state.pool)`` is the pool itself.
                 return self.dotted(node.args[returned])
+            if base == "builtins.getattr" and len(node.args) in (2, 3):
+                # ``getattr(request.app.state, "pool", None)`` is ``request.app.state.pool``.
+                name = node.args[1]
+                owner = self.dotted(node.args[0])
+                if (
+                    isinstance(name, ast.Constant)
+                    and isinstance(name.value, str)
+                    and name.value.isidentifier()
+                    and owner is not None
+                    and not owner.startswith("list:")
+                ):
+                    return f"{owner}.{name.value}"
             if base is None or base.startswith("list:"):
                 return None
             return f"{base}()"
