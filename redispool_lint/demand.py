@@ -57,7 +57,7 @@ from functools import cached_property
 
 from . import redis_api
 from .project.summary import FunctionSummary, ModuleSummary
-from .text import FileFacts, TextIndex
+from .text import STATE_ITEMS, FileFacts, TextIndex
 
 #: A ``.state.NAME`` segment of a dotted reference.
 _STATE_NAME = re.compile(r"\.state\.(\w+)")
@@ -74,13 +74,17 @@ def may_store_state(data: bytes) -> bool:
     """May a file's code store an object in app or request state (a text test)?
 
     An assignment's target is written before its ``=``: ``app.state.redis = ...``,
-    ``request.state.redis = ...``, ``app.ctx.redis = ...``. Lifespan state is a yielded dict
-    (``yield {"redis": client}``). A file with neither cannot store state; one that has them
-    is asked its summary (``stores_state``).
+    ``request.state.redis = ...``, ``app.ctx.redis = ...``, aiohttp's ``app["redis"] = ...``.
+    Lifespan state is a yielded dict (``yield {"redis": client}``). A file with neither cannot
+    store state; one that has them is asked its summary (``stores_state``).
     """
     match = _STATE_OR_CTX.search(data)
     if match is not None and _ASSIGNING.search(data, match.end()) is not None:
         return True
+    for owner, pattern in STATE_ITEMS:  # ``app["redis"] = ...`` (aiohttp)
+        match = pattern.search(data) if owner in data else None
+        if match is not None and _ASSIGNING.search(data, match.end()) is not None:
+            return True
     return b"yield" in data and _YIELD_DICT.search(data) is not None
 
 

@@ -19,6 +19,7 @@ from functools import cached_property
 from typing import Any, NamedTuple
 
 from . import redis_api
+from .frameworks import STATE_ITEM_OWNERS
 from .lines import line_end_of, line_start_of, next_line
 
 #: Word tests work on bytes: source encodings are ASCII-compatible (PEP 263), so an ASCII word
@@ -28,6 +29,17 @@ _REDIS_WORDS = tuple(package.encode() for package in redis_api.PACKAGES)
 #: ``.state`` as an attribute, whitespace, line continuations and comments allowed around the dot.
 #: (The alternatives cannot match the same text two ways, so the scan stays linear.)
 _STATE_ATTRIBUTE = re.compile(rb"\.(?:[ \t\r\n\f\v\\]|#[^\r\n]*[\r\n])*state\b")
+#: An item of an object whose items are app state (``frameworks.STATE_ITEM_OWNERS`` but
+#: ``state``, found above): the owner's name, then ``[`` (closing parentheses, whitespace,
+#: continuations and comments allowed between). Each pattern starts with its literal name, so
+#: the scan skips to it. (A longer name ending in it, ``myapp[``, counts: a superset will do.)
+STATE_ITEMS = tuple(
+    (
+        owner.encode(),
+        re.compile(re.escape(owner.encode()) + rb"(?:[)\s\\]|#[^\r\n]*[\r\n])*\["),
+    )
+    for owner in sorted(STATE_ITEM_OWNERS - {"state"})
+)
 #: (No ``\b`` before ``from``: it makes the scan several times slower, and a word ending in
 #: ``from`` only makes the test include a file it need not.)
 _RELATIVE = re.compile(rb"from[\s\\]+\.")
@@ -197,7 +209,11 @@ def _statement_end(data: bytes, start: int) -> int:
 
 
 def mentions_state_attribute(data: bytes) -> bool:
-    return b"state" in data and _STATE_ATTRIBUTE.search(data) is not None
+    """Does the text mention app or request state: ``.state``, or an item of an object whose
+    items are app state (``app["redis"]``, ``request.config_dict["redis"]``)?"""
+    if b"state" in data and _STATE_ATTRIBUTE.search(data) is not None:
+        return True
+    return any(owner in data and pattern.search(data) is not None for owner, pattern in STATE_ITEMS)
 
 
 class FileFacts:

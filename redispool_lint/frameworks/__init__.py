@@ -29,6 +29,9 @@ FRAMEWORK_PACKAGES = frozenset(
     package for framework in FRAMEWORKS for package in framework.packages
 )
 
+#: The last names of the objects whose items are app state (``Framework.state_items``).
+STATE_ITEM_OWNERS = frozenset(name for framework in FRAMEWORKS for name in framework.state_items)
+
 
 @dataclass(frozen=True)
 class Knowledge:

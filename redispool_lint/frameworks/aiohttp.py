@@ -59,6 +59,9 @@ _VIEW_METHODS = frozenset({*HTTP_METHODS, "__init__"})
 
 FRAMEWORK = Framework(
     name="aiohttp",
+    # Shared objects are the app's items: ``app["redis"]`` at startup, ``request.app["redis"]``
+    # or ``request.config_dict["redis"]`` (the app's and its parents') in handlers.
+    state_items=("app", "config_dict"),
     packages=("aiohttp",),
     app_classes=_APPS + _TABLES + _ROUTERS,
     # The method tables apply to every app class; the names do not overlap (a route table has

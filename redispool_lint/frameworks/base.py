@@ -79,6 +79,10 @@ class Framework:
     #: Base classes whose subclasses register callables in class attributes: qualified name ->
     #: registrations whose ``keyword`` is the attribute (a Litestar Controller's ``guards``).
     class_attributes: Mapping[str, tuple[Registration, ...]] = field(default_factory=dict)
+    #: The last names of the objects whose items are app state, as their attributes are
+    #: under ``.state``: aiohttp's ``app["redis"]`` (read as ``request.app["redis"]`` or
+    #: ``request.config_dict["redis"]``), Litestar's ``app.state["redis"]``.
+    state_items: tuple[str, ...] = ()
 
 
 def methods(

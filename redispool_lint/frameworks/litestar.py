@@ -103,6 +103,8 @@ _MIDDLEWARE_BASES = {
 
 FRAMEWORK = Framework(
     name="Litestar",
+    # ``State`` is a mapping too: ``app.state["redis"]`` is ``app.state.redis``.
+    state_items=("state",),
     packages=("litestar",),
     app_classes=_APPS + _ROUTERS,
     decorator_functions=_DECORATORS,

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Union
 
+from ..frameworks import STATE_ITEM_OWNERS
 from ..source import SourceFile
 from .summary import (
     GUARD_ONCE,
@@ -187,7 +188,26 @@ class _Extractor:
             return f"{base}()"
         if isinstance(node, ast.Await):
             return self.dotted(node.value)
+        if isinstance(node, ast.Subscript):
+            return self.state_item(node)
         return None
+
+    def state_item(self, node: ast.Subscript) -> str | None:
+        """An item of app state as the attribute it stands for: ``request.app["redis"]``
+        (aiohttp) is ``request.app.state.redis``, ``app.state["redis"]`` (Litestar) is
+        ``app.state.redis`` (``frameworks.STATE_ITEM_OWNERS``). None for any other item."""
+        key = node.slice
+        if not (isinstance(key, ast.Constant) and isinstance(key.value, str)):
+            return None
+        if not key.value.isidentifier():
+            return None
+        owner = self.dotted(node.value)
+        if owner is None or owner.startswith("list:"):
+            return None
+        last = owner.rsplit(".", 1)[-1].rsplit(":", 1)[-1]
+        if last not in STATE_ITEM_OWNERS:
+            return None
+        return f"{owner}.{key.value}" if last == "state" else f"{owner}.state.{key.value}"
 
     @staticmethod
     def written(node: ast.AST) -> str:
@@ -199,6 +219,10 @@ class _Extractor:
             return f"{_Extractor.written(node.func)}(...)"
         if isinstance(node, ast.Await):
             return f"await {_Extractor.written(node.value)}"
+        if isinstance(node, ast.Subscript):
+            key = node.slice
+            shown = repr(key.value) if isinstance(key, ast.Constant) else "..."
+            return f"{_Extractor.written(node.value)}[{shown}]"
         if isinstance(node, ast.Constant):
             text = repr(node.value)
             return text if len(text) <= 20 else text[:17] + "..."
@@ -451,11 +475,13 @@ class _Extractor:
                     self.scope.bindings[name] = f"{self.class_stack[-1]}.{name}"
                 else:
                     self.bind_local(name, value, value_ref)
-            elif isinstance(target, ast.Attribute):
+            elif isinstance(target, (ast.Attribute, ast.Subscript)):
                 self.visit_expr(target.value)
                 target_ref = self.dotted(target)
                 if target_ref is not None:
                     self.record_assign(target_ref, value_ref, stmt)
+                elif isinstance(target, ast.Subscript):
+                    self.visit_expr(target.slice)
             else:
                 for name in _target_names(target):
                     if self.scope is not self.module_scope:
@@ -963,8 +989,8 @@ class _Extractor:
                 and assigned.id not in self.scope.declared_global
                 else f"{self.module}.{assigned.id}"
             )
-        elif isinstance(assigned, ast.Attribute):
-            assigned_to = self.dotted(assigned)
+        elif isinstance(assigned, (ast.Attribute, ast.Subscript)):
+            assigned_to = self.dotted(assigned)  # (an item: only one of app state)
         guarded = (
             assigned_to is not None
             and _lasting(assigned_to)
