@@ -15,6 +15,8 @@ questions about them exactly as the full analysis would:
   bring in the files that use them.
 * **Resolution**: the modules the needed summaries refer to, forwards, from the summaries
   (``engine._needed``), where they may lead to a caller, Redis or a web framework's API.
+* **Lifespans**: what the callers pass as an app's ``lifespan=``, wherever its module leads: a
+  fix adds the shared client to it (``lifespan_refs``).
 
 **Targeted analysis** (``Demand.target``, ``engine._needed_targeted``). When every reported file
 was named on the command line (pre-commit's changed files), the closure above still starts from
@@ -332,6 +334,21 @@ def resolving_refs(summary: ModuleSummary, constructor_names: frozenset[str]) ->
             for arg in call.args:
                 yield from _expand(arg)
         yield from _held_refs(function)
+
+
+def lifespan_refs(summary: ModuleSummary) -> Iterator[str]:
+    """What a module's code passes as an application's lifespan (``FastAPI(lifespan=...)``).
+
+    No finding depends on a lifespan that makes no Redis object (``resolving_refs`` leaves call
+    arguments out), but a fix adds the shared client to it: without its module, the fix
+    planner finds no lifespan where the full analysis does, and gives up (or would add a
+    second one). A keyword is cheap to follow; any call's ``lifespan=`` is taken.
+    """
+    for function in summary.functions:
+        for call in function.calls:
+            for key, value in call.keywords:
+                if key == "lifespan":
+                    yield from _expand(value)
 
 
 def held_refs(summary: ModuleSummary, constructor_names: frozenset[str]) -> Iterator[str]:
