@@ -622,6 +622,9 @@ class Demand:
             return True  # unreadable: nothing is known of it
         imports = self.text.imports_of(index)
         info = self.modules[target]
+        # ``from .redis import *`` binds every name of the module (``_star_names``).
+        if b"*" in imports.from_names:
+            return True
         return info.short.encode() in imports.from_names or any(
             name.split(".", 1)[0].encode() in imports.plain_roots for name in info.names
         )
@@ -669,9 +672,24 @@ class Demand:
                     elif name not in self._forced.setdefault(module, set()):
                         self._forced[module].add(name)
                         self._reopen.add(module)
+        if "*" in found:
+            found |= self._star_names(summary)
         if found:
             self._keys.update(f"{module}.{name}" for module in module_names for name in found)
             self._modules_leading.update(module_names)
+        return found
+
+    def _star_names(self, summary: ModuleSummary) -> set[str]:
+        """The leading names a module re-exports by ``from .redis import *``: callers write
+        those (``from app.deps import get_redis``), never ``*``. (The star-imported module's
+        names found later reopen this one: ``_may_bind_module``.)"""
+        star = f"{summary.name}.*."
+        found: set[str] = set()
+        for key, target in summary.imports.items():
+            if key.startswith(star):
+                index = self.namespace.by_name.get(target)
+                if index is not None:
+                    found |= self._names.get(index, set())
         return found
 
     def _carriers(self, summary: ModuleSummary, leading: set[str]) -> Iterator[str]:
