@@ -15,6 +15,8 @@ questions about them exactly as the full analysis would:
   bring in the files that use them.
 * **Resolution**: the modules the needed summaries refer to, forwards, from the summaries
   (``engine._needed``), where they may lead to a caller, Redis or a web framework's API.
+* **Lifespans**: what the callers pass as an app's ``lifespan=``, wherever its module leads: a
+  fix adds the shared client to it (``lifespan_refs``).
 
 **Targeted analysis** (``Demand.target``, ``engine._needed_targeted``). When every reported file
 was named on the command line (pre-commit's changed files), the closure above still starts from
@@ -338,6 +340,21 @@ def resolving_refs(summary: ModuleSummary, constructor_names: frozenset[str]) ->
         yield from _held_refs(function)
 
 
+def lifespan_refs(summary: ModuleSummary) -> Iterator[str]:
+    """What a module's code passes as an application's lifespan (``FastAPI(lifespan=...)``).
+
+    No finding depends on a lifespan that makes no Redis object (``resolving_refs`` leaves call
+    arguments out), but a fix adds the shared client to it: without its module, the fix
+    planner finds no lifespan where the full analysis does, and gives up (or would add a
+    second one). A keyword is cheap to follow; any call's ``lifespan=`` is taken.
+    """
+    for function in summary.functions:
+        for call in function.calls:
+            for key, value in call.keywords:
+                if key == "lifespan":
+                    yield from _expand(value)
+
+
 def held_refs(summary: ModuleSummary, constructor_names: frozenset[str]) -> Iterator[str]:
     """The references of a module through which its code may reach an object that outlives a
     request (``RedisObjects.long_lived`` and ``holds``): what ``with`` enters, what close
@@ -609,6 +626,9 @@ class Demand:
             return True  # unreadable: nothing is known of it
         imports = self.text.imports_of(index)
         info = self.modules[target]
+        # ``from .redis import *`` binds every name of the module (``_star_names``).
+        if b"*" in imports.from_names:
+            return True
         return info.short.encode() in imports.from_names or any(
             name.split(".", 1)[0].encode() in imports.plain_roots for name in info.names
         )
@@ -656,9 +676,24 @@ class Demand:
                     elif name not in self._forced.setdefault(module, set()):
                         self._forced[module].add(name)
                         self._reopen.add(module)
+        if "*" in found:
+            found |= self._star_names(summary)
         if found:
             self._keys.update(f"{module}.{name}" for module in module_names for name in found)
             self._modules_leading.update(module_names)
+        return found
+
+    def _star_names(self, summary: ModuleSummary) -> set[str]:
+        """The leading names a module re-exports by ``from .redis import *``: callers write
+        those (``from app.deps import get_redis``), never ``*``. (The star-imported module's
+        names found later reopen this one: ``_may_bind_module``.)"""
+        star = f"{summary.name}.*."
+        found: set[str] = set()
+        for key, target in summary.imports.items():
+            if key.startswith(star):
+                index = self.namespace.by_name.get(target)
+                if index is not None:
+                    found |= self._names.get(index, set())
         return found
 
     def _carriers(self, summary: ModuleSummary, leading: set[str]) -> Iterator[str]:

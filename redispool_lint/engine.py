@@ -22,6 +22,7 @@ from .demand import (
     Namespace,
     held_attributes,
     held_refs,
+    lifespan_refs,
     may_store_state,
     resolving_refs,
     stores_state,
@@ -518,6 +519,10 @@ def _needed(
     owners_done: set[int] = set()
     followed: set[str] = set()
     pending: list[str] = []
+    # The lifespans of the apps the callers make: followed whatever their modules lead to (a
+    # fix edits them; see ``lifespan_refs``).
+    lifespans: list[str] = []
+    lifespans_followed: set[str] = set()
 
     while True:
         project.summarise(needed)
@@ -530,6 +535,7 @@ def _needed(
                 continue
             needed.update(namespace.with_packages(index))
             pending.extend(resolving_refs(summary, _CONSTRUCTOR_NAMES))
+            lifespans.extend(lifespan_refs(summary))
             # Another module's variable assigned here (``shared.client = Redis()``): code that
             # uses that module may close a long-lived client without naming Redis at all. Only
             # code that can reach a Redis constructor stores a client known to be Redis.
@@ -554,6 +560,7 @@ def _needed(
                 )
             ),
         )
+        lifespans = _follow_refs(project, namespace, lifespans, lifespans_followed, needed)
         new_owners = owners - owners_done
         owners_done |= owners
         if new_owners:

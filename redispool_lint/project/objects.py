@@ -118,6 +118,17 @@ class RedisObjects:
         long_lived = self.long_lived(ref, function)
         return long_lived.constructor if long_lived else None
 
+    def annotated_class(self, ref: str, function: FunctionSummary) -> Constructor | None:
+        """The Redis class a parameter is annotated with (``redis: Redis`` -> the class's
+        constructor), for a parameter nothing else says the content of (a close helper that
+        the shutdown code passes the client to). The annotation says what kind of client it
+        is, not which one: only questions about the kind may use it."""
+        held = function.local_types.get(ref) if ref.startswith("param:") else None
+        if held is None or not held.startswith("ann:"):
+            return None
+        constructor = redis_api.lookup(self.model.resolve(held[4:], function.local_types))
+        return constructor if constructor is not None and constructor.is_class_call else None
+
     def is_fresh(self, ref: str | None, function: FunctionSummary) -> bool:
         """True for a reference to an object this very function creates (a local pool)."""
         if ref is None:

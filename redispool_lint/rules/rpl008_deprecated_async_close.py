@@ -18,9 +18,10 @@ class DeprecatedAsyncClose(Rule):
     fixable = "sometimes"
 
     what_it_does = """
-        Finds `close()` called on an asyncio Redis client: awaited, it is deprecated since
-        redis-py 5.0.1 in favour of `aclose()`; not awaited, it creates a coroutine that never
-        runs, so nothing is closed. aioredis clients are left alone: they have no `aclose()`.
+        Finds `close()` called on an asyncio Redis client (one the code creates or stores, or a
+        parameter annotated as one): awaited, it is deprecated since redis-py 5.0.1 in favour
+        of `aclose()`; not awaited, it creates a coroutine that never runs, so nothing is
+        closed. aioredis clients are left alone: they have no `aclose()`.
     """
     why_is_this_bad = """
         `await client.close()` emits a `DeprecationWarning` and will go away. `client.close()`
@@ -56,7 +57,11 @@ class DeprecatedAsyncClose(Rule):
                 receiver, method = split_method(call.callee)
                 if method != "close" or not receiver:
                     continue
-                constructor = context.objects.holds(receiver, function)
+                # A parameter annotated `redis: Redis` is an asyncio client whatever the
+                # caller passes (`close_redis(app.state.redis)` at shutdown).
+                constructor = context.objects.holds(
+                    receiver, function
+                ) or context.objects.annotated_class(receiver, function)
                 if constructor is None or constructor.flavor is not Flavor.ASYNC:
                     continue
                 if constructor.ownership is Ownership.POOL or not redis_api.has_aclose(constructor):
