@@ -77,6 +77,7 @@ class RedisObjects:
         #: Request state attributes that per-request code sets to a long-lived object
         #: (``request.state.redis = request.app.state.redis`` in a middleware).
         self.request_aliases: dict[str, LongLived] = {}
+        self._instance_attributes: dict[str, Constructor | None] | None = None
         self._collect()
 
     # ----- constructors -------------------------------------------------------------------
@@ -128,6 +129,30 @@ class RedisObjects:
             return None
         constructor = redis_api.lookup(self.model.resolve(held[4:], function.local_types))
         return constructor if constructor is not None and constructor.is_class_call else None
+
+    def attribute_class(self, ref: str) -> Constructor | None:
+        """The constructor of what the methods of a class store in an attribute of its
+        instances (``self.client = Redis(...)`` in ``connect``, read as ``self.client`` in
+        ``disconnect``: ``RedisClient().client`` to the model), when every such store makes
+        the same kind of object. Which instance is unknown (one per request, perhaps): like
+        ``annotated_class``, only questions about the kind may use it."""
+        if "()." not in ref:
+            return None
+        if self._instance_attributes is None:
+            found: dict[str, Constructor | None] = {}
+            for function in self.model.functions.values():
+                for assign in function.assigns:
+                    target = assign.target
+                    if "()." not in target or assign.value is None:
+                        continue
+                    made = self.holds(assign.value, function)
+                    if made is None:
+                        continue
+                    known = found.setdefault(target, made)
+                    if known is not None and known.flavor is not made.flavor:
+                        found[target] = None  # a sync and an asyncio client: no one kind
+            self._instance_attributes = found
+        return self._instance_attributes.get(ref)
 
     def is_fresh(self, ref: str | None, function: FunctionSummary) -> bool:
         """True for a reference to an object this very function creates (a local pool)."""

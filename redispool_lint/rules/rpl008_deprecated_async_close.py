@@ -58,10 +58,15 @@ class DeprecatedAsyncClose(Rule):
                 if method != "close" or not receiver:
                     continue
                 # A parameter annotated `redis: Redis` is an asyncio client whatever the
-                # caller passes (`close_redis(app.state.redis)` at shutdown).
-                constructor = context.objects.holds(
-                    receiver, function
-                ) or context.objects.annotated_class(receiver, function)
+                # caller passes (`close_redis(app.state.redis)` at shutdown); so is an
+                # attribute that the class's methods set to one (`self.client = Redis(...)`
+                # in `connect`, closed in `disconnect`).
+                objects = context.objects
+                constructor = (
+                    objects.holds(receiver, function)
+                    or objects.annotated_class(receiver, function)
+                    or objects.attribute_class(receiver)
+                )
                 if constructor is None or constructor.flavor is not Flavor.ASYNC:
                     continue
                 if constructor.ownership is Ownership.POOL or not redis_api.has_aclose(constructor):
