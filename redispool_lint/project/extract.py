@@ -63,6 +63,10 @@ def _root(dotted: str) -> str:
     return dotted.split(".", 1)[0].removesuffix("()")
 
 
+#: ``Optional[X]`` and ``Union[X, None]``: an annotation that allows ``X`` or None.
+_OPTIONAL = frozenset({"typing.Optional", "typing_extensions.Optional"})
+_UNION = frozenset({"typing.Union", "typing_extensions.Union"})
+
 #: Calls that return one of their arguments unchanged (for type checkers), and which one:
 #: what they return is that argument's reference (the code in redis-py issue 3669 reads its
 #: pool through ``typing.cast``).
@@ -538,6 +542,33 @@ class _Extractor:
                 AssignSite(target, value, self.span(stmt), self.seen_yield)
             )
 
+    def optional_annotation(self, node: ast.expr, quoted: bool = False) -> str | None:
+        """The class of an annotation that allows it or None (``Redis | None``,
+        ``Optional[Redis]``, ``Union[Redis, None]``), or names it in a string (``"Redis"``)."""
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and not quoted:
+            try:
+                parsed = ast.parse(node.value.strip(), mode="eval").body
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                return None
+            return self.dotted(parsed) or self.optional_annotation(parsed, quoted=True)
+        options: list[ast.expr] = []
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+            options = [node.left, node.right]
+        elif isinstance(node, ast.Subscript):
+            base = self.dotted(node.value)
+            if base in _OPTIONAL:
+                options = [node.slice]
+            elif base in _UNION and isinstance(node.slice, ast.Tuple):
+                options = list(node.slice.elts)
+        kept = [
+            option
+            for option in options
+            if not (isinstance(option, ast.Constant) and option.value is None)
+        ]
+        if len(kept) != 1:
+            return None
+        return self.dotted(kept[0]) or self.optional_annotation(kept[0], quoted)
+
     def annotated_dependencies(self, value: ast.expr) -> tuple[str, ...]:
         """The dependencies inside ``Annotated[T, Depends(x), ...]``, or ()."""
         if not isinstance(value, ast.Subscript) or self.dotted(value.value) not in ANNOTATED:
@@ -730,11 +761,20 @@ class _Extractor:
                     summary.annotations.append(ref)
                     # What the parameter receives, if the annotation is an Annotated alias.
                     summary.local_types[f"param:{arg.arg}"] = f"ann:{ref}"
-                elif isinstance(arg.annotation, ast.Subscript):
-                    deps = self.annotated_dependencies(arg.annotation)
+                else:
+                    deps = (
+                        self.annotated_dependencies(arg.annotation)
+                        if isinstance(arg.annotation, ast.Subscript)
+                        else ()
+                    )
                     summary.annotations.extend(f"dep:{d}" for d in deps)
+                    optional = self.optional_annotation(arg.annotation)
                     if deps:
                         summary.local_types[f"param:{arg.arg}"] = f"dep:{deps[0]}"
+                    elif optional is not None:
+                        # ``redis: Redis | None``, ``Optional[Redis]``, ``"Redis"``: the kind
+                        # of object the parameter holds (``RedisObjects.annotated_class``).
+                        summary.local_types[f"param:{arg.arg}"] = f"ann:{optional}"
         # ``redis: Redis = Depends(get_redis)``: the parameter receives get_redis's product.
         defaults: list[tuple[ast.arg, ast.expr | None]] = [
             *zip(all_args[len(all_args) - len(args.defaults) :], args.defaults),
