@@ -310,6 +310,14 @@ class Clients:
         constructor = self.ctx.objects.globals.get(variable) if variable else None
         if variable and constructor is not None and constructor.ownership is Ownership.POOL:
             return "global", variable
+        if ref.startswith("param:") and "." not in ref:
+            # ``pool: ConnectionPool = Depends(get_pool)``: the pool the dependency returns
+            # (``request.app.state.pool``).
+            for result, dependency in self.ctx.objects.injected(ref, function):
+                try:
+                    return self.pool_of(result, dependency, lifecycle=False)
+                except CannotFix:
+                    continue
         raise CannotFix("the pool is neither application state nor a module-level pool")
 
 

@@ -294,9 +294,21 @@ class RedisObjects:
     def _injected(self, param: str, function: FunctionSummary, depth: int) -> LongLived | None:
         """What a dependency injects into a parameter (``redis: Redis = Depends(get_redis)``,
         ``redis: RedisDep``), when it is long-lived: the provider returns or yields it."""
+        for result, dependency in self.injected(param, function):
+            found = self.long_lived(result, dependency, depth + 1)
+            if found is not None:
+                return found
+        return None
+
+    def injected(
+        self, param: str, function: FunctionSummary
+    ) -> Iterator[tuple[str, FunctionSummary]]:
+        """What the dependencies that inject a parameter return or yield, each with the
+        dependency's function (``pool: ConnectionPool = Depends(get_pool)`` and ``get_pool``
+        returning ``request.app.state.pool``)."""
         spec = function.local_types.get(param)
         if spec is None:
-            return None
+            return
         pairs = self.model.annotation_dependencies(spec[4:] if spec.startswith("ann:") else spec)
         for pair in pairs:
             marker, _, provider = pair.partition("|")
@@ -305,13 +317,9 @@ class RedisObjects:
                 continue
             for qualname in self.requests.callables(provider, Kind.DEPENDENCY, {}):
                 dependency = self.model.functions.get(qualname)
-                if dependency is None:
-                    continue
-                for result in dependency.returns:
-                    found = self.long_lived(result, dependency, depth + 1)
-                    if found is not None:
-                        return found
-        return None
+                if dependency is not None:
+                    for result in dependency.returns:
+                        yield result, dependency
 
     def _stored(self, target: str) -> bool:
         # The request's own state (``request.state.redis = client``, a middleware handing a
