@@ -368,11 +368,24 @@ class LifespanPlanner:
         return client, pool_code, owning
 
     def require_state_set(self, app: App, attr: str) -> None:
-        """The pool on ``app.state`` must be set before the client is made from it."""
-        for function in self.lifecycle_functions(app):
+        """The pool on ``app.state`` must be set before the client is made from it: by the
+        startup code, or a project function it calls before its ``yield`` (``init_redis(app)``)."""
+        model = self.ctx.model
+        pending = [(function, 0) for function in self.lifecycle_functions(app)]
+        seen: set[str] = set()
+        while pending:
+            function, depth = pending.pop()
+            if function.qualname in seen:
+                continue
+            seen.add(function.qualname)
             for assign in function.assigns:
                 if state_name(assign.target) == attr and not assign.after_yield:
                     return
+            if depth < 3:
+                for call in function.calls:
+                    callee = model.functions.get(model.resolve(call.callee, function.local_types))
+                    if callee is not None and not call.after_yield:
+                        pending.append((callee, depth + 1))
         raise CannotFix(f"where `state.{attr}` is set at startup was not found")
 
     def plan_new_lifespan(self, app: App, spec: ClientSpec, group: list[Target]) -> AppPlan:
