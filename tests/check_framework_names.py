@@ -2,9 +2,9 @@
 
 The linter never imports a web framework, and CI does not install them, so this is a script:
 install the frameworks somewhere (``pip install --target /tmp/fw litestar quart flask aiohttp
-sanic``) and run ``PYTHONPATH=/tmp/fw python tests/check_framework_names.py``. It checks that
-every qualified name in ``redispool_lint.frameworks`` imports, that every method named on an app
-class exists on one of the framework's app classes, and that the keyword (and position) a
+sanic tornado``) and run ``PYTHONPATH=/tmp/fw python tests/check_framework_names.py``. It checks
+that every qualified name in ``redispool_lint.frameworks`` imports, that every method named on an
+app class exists on one of the framework's app classes, and that the keyword (and position) a
 registration reads is a parameter of the callable it belongs to. Frameworks that are not
 installed are skipped. Exit status 1 when something is wrong.
 """
