@@ -36,14 +36,19 @@ PYTHON_SUFFIXES = (".py", ".pyi")
 
 
 def find_project_root(paths: Iterable[Path]) -> Path:
-    """The nearest folder above all linted paths that has a project marker, else their folder."""
+    """The nearest folder above all linted paths that has a project marker, else the folder
+    that holds their top package (``app/deps/redis.py`` linted alone, in a project without a
+    marker: the folder above ``app/``, which has the routers that make it per request)."""
     resolved = [p.absolute() for p in paths] or [Path.cwd()]
     common = Path(os.path.commonpath([str(p) for p in resolved]))
     start = common if common.is_dir() else common.parent
     for folder in (start, *start.parents):
         if any((folder / marker).exists() for marker in ROOT_MARKERS):
             return folder
-    return start
+    folder = start
+    while (folder / "__init__.py").exists() and folder.parent != folder:
+        folder = folder.parent
+    return folder
 
 
 @dataclass(frozen=True)

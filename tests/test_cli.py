@@ -325,3 +325,28 @@ def test_a_syntax_error_libcst_accepts_is_an_error_on_every_python(project: Path
     assert code == 1
     assert "bad.py:2:6: RPL999 cannot parse: iterable unpacking" in out
     assert "newer" not in err
+
+
+def test_a_module_linted_alone_in_a_project_without_a_marker(tmp_path: Path) -> None:
+    """No ``pyproject.toml`` nor ``.git``: the project is the folder that holds the top package,
+    so a dependency linted alone still sees the router that makes it per request."""
+    app = tmp_path / "service" / "app"
+    (app / "deps").mkdir(parents=True)
+    (app / "__init__.py").write_text("", encoding="utf-8")
+    (app / "deps" / "__init__.py").write_text("", encoding="utf-8")
+    (app / "deps" / "redis.py").write_text(
+        "import redis.asyncio as redis\n\n\ndef get_client():\n"
+        '    return redis.from_url("redis://")\n',
+        encoding="utf-8",
+    )
+    (app / "routes.py").write_text(
+        "from fastapi import APIRouter, Depends\n\nfrom app.deps.redis import get_client\n\n"
+        'router = APIRouter()\n\n\n@router.get("/")\nasync def index(client=Depends(get_client)):\n'
+        '    return await client.get("k")\n',
+        encoding="utf-8",
+    )
+    code, out, _ = run(
+        ["app/deps/redis.py", "--format", "concise", "--no-cache"], tmp_path / "service"
+    )
+    assert code == 1, out
+    assert "app/deps/redis.py:5:12: RPL002" in out and "dependency of `index`" in out
