@@ -180,3 +180,29 @@ def test_readme_shows_what_diff_prints(in_project: Path) -> None:
     code, out, _ = run(in_project, ".", "--diff")
     assert code == 1
     assert out == block
+
+
+def test_a_client_made_by_a_coroutine_function_is_not_moved(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """arq's ``create_pool`` must be awaited: a lifespan storing the call would store a
+    coroutine, and its shutdown would call ``aclose()`` on it."""
+    (tmp_path / "app.py").write_text(
+        "from arq import create_pool\n"
+        "from arq.connections import ArqRedis, RedisSettings\n"
+        "from fastapi import Depends, FastAPI\n\n"
+        "app = FastAPI()\n\n\n"
+        "async def get_queue() -> ArqRedis:\n"
+        "    return await create_pool(RedisSettings())\n\n\n"
+        '@app.post("/jobs")\n'
+        "async def enqueue(queue: ArqRedis = Depends(get_queue)) -> None:\n"
+        '    await queue.enqueue_job("work")\n',
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    before = snapshot(tmp_path)
+    code, out, _ = run(tmp_path, ".", "--fix", "--unsafe-fixes")
+    assert code == 1
+    assert "RPL002" in out
+    assert "no automatic fix: `arq.create_pool` is a coroutine function" in out
+    assert snapshot(tmp_path) == before
