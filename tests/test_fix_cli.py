@@ -206,3 +206,44 @@ def test_a_client_made_by_a_coroutine_function_is_not_moved(
     assert "RPL002" in out
     assert "no automatic fix: `arq.create_pool` is a coroutine function" in out
     assert snapshot(tmp_path) == before
+
+
+def test_a_graphql_resolver_gets_no_request_parameter(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Strawberry calls a resolver with GraphQL arguments: a ``request: Request`` parameter
+    added to it would become a field argument, not the request."""
+    (tmp_path / "schema.py").write_text(
+        "import redis.asyncio as redis\n"
+        "import strawberry\n\n\n"
+        "@strawberry.type\n"
+        "class Query:\n"
+        "    @strawberry.field\n"
+        "    async def value(self) -> str:\n"
+        '        client = redis.from_url("redis://localhost")\n'
+        '        return await client.get("k")\n\n\n'
+        "async def total() -> int:\n"
+        '    client = redis.from_url("redis://localhost")\n'
+        '    return int(await client.get("total"))\n\n\n'
+        "@strawberry.type\n"
+        "class Stats:\n"
+        "    total: int = strawberry.field(resolver=total)\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "main.py").write_text(
+        "import strawberry\n"
+        "from fastapi import FastAPI\n"
+        "from strawberry.fastapi import GraphQLRouter\n\n"
+        "from schema import Query\n\n"
+        "app = FastAPI()\n"
+        "app.include_router(GraphQLRouter(strawberry.Schema(Query)))\n",
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    before = snapshot(tmp_path)
+    code, out, _ = run(tmp_path, ".", "--fix", "--unsafe-fixes")
+    assert snapshot(tmp_path) == before
+    assert code == 1
+    assert "`Query.value` runs per request: it is a per-request hook (GraphQL resolver" in out
+    assert "`total` runs per request: it is a per-request hook (GraphQL resolver" in out
+    assert "no automatic fix: no `Request` in reach: `total` is not a route" in out
