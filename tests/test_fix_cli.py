@@ -247,3 +247,30 @@ def test_a_graphql_resolver_gets_no_request_parameter(
     assert "`Query.value` runs per request: it is a per-request hook (GraphQL resolver" in out
     assert "`total` runs per request: it is a per-request hook (GraphQL resolver" in out
     assert "no automatic fix: no `Request` in reach: `total` is not a route" in out
+
+
+def test_close_on_an_async_getter_s_coroutine_is_not_rewritten(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``get_client().close()`` with ``async def get_client``: the receiver is a coroutine, so
+    ``await get_client().aclose()`` would raise AttributeError at shutdown."""
+    (tmp_path / "app.py").write_text(
+        "from contextlib import asynccontextmanager\n\n"
+        "import redis.asyncio as redis\n"
+        "from fastapi import FastAPI\n\n"
+        'client = redis.from_url("redis://localhost")\n\n\n'
+        "async def get_client() -> redis.Redis:\n"
+        "    return client\n\n\n"
+        "@asynccontextmanager\n"
+        "async def lifespan(app: FastAPI):\n"
+        "    yield\n"
+        "    get_client().close()\n\n\n"
+        "app = FastAPI(lifespan=lifespan)\n",
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    before = snapshot(tmp_path)
+    code, out, _ = run(tmp_path, ".", "--fix", "--unsafe-fixes")
+    assert snapshot(tmp_path) == before
+    assert code == 1
+    assert "no automatic fix: `get_client()` is a coroutine here: await it first" in out
