@@ -1,7 +1,7 @@
 """What the Redis client libraries create, and who owns what.
 
-Everything this tool knows about redis-py, valkey-py and aioredis lives here, as tables keyed by
-fully qualified name (after import resolution). The facts are those of ``shared/REDIS-FACTS.md``:
+Everything this tool knows about redis-py, valkey-py, aioredis and arq lives here, as tables keyed
+by fully qualified name (after import resolution). The facts are those of ``shared/REDIS-FACTS.md``:
 
 * ``Redis.from_pool(pool)`` and Sentinel's ``master_for``/``slave_for`` return a client that OWNS
   the pool: closing the client disconnects every connection of that pool, in use or not.
@@ -48,6 +48,9 @@ class Constructor:
     is_class_call: bool = False
     #: True for pools that wait for a free connection instead of raising when full.
     blocking: bool = False
+    #: True for coroutine functions (aioredis 1.x's factories, arq's ``create_pool``): the
+    #: object exists only once the call is awaited.
+    coroutine: bool = False
 
 
 def _client_family(
@@ -146,7 +149,24 @@ def _build_table() -> dict[str, Constructor]:
         ("create_pool", Ownership.POOL, "ConnectionsPool"),
         ("create_sentinel", Ownership.OWN_POOL, "RedisSentinel"),
     ):
-        table.append(Constructor(f"aioredis.{name}", ownership, Flavor.ASYNC, result))
+        table.append(
+            Constructor(f"aioredis.{name}", ownership, Flavor.ASYNC, result, coroutine=True)
+        )
+    # arq's ``ArqRedis`` is a ``redis.asyncio.Redis`` subclass; ``create_pool(settings)`` builds
+    # a new one with a pool of its own (and pings it) at every call.
+    table += _client_family(
+        ("arq", "arq.connections"), ("ArqRedis",), Flavor.ASYNC, with_from_pool=True
+    )
+    for module in ("arq", "arq.connections"):
+        table.append(
+            Constructor(
+                f"{module}.create_pool",
+                Ownership.OWN_POOL,
+                Flavor.ASYNC,
+                "ArqRedis",
+                coroutine=True,
+            )
+        )
     return {constructor.qualname: constructor for constructor in table}
 
 
@@ -154,7 +174,7 @@ CONSTRUCTORS: dict[str, Constructor] = _build_table()
 
 #: Top-level packages whose names a file must mention to hold a Redis constructor. The text
 #: pre-filter is sound because every qualified name above starts with one of these.
-PACKAGES: tuple[str, ...] = ("redis", "valkey", "aioredis")
+PACKAGES: tuple[str, ...] = ("redis", "valkey", "aioredis", "arq")
 
 #: Classes whose instances are clients or pools: calls of their methods on a long-lived object.
 CLIENT_CLASSES: frozenset[str] = frozenset(

@@ -68,7 +68,9 @@ def _redis_test(data: bytes) -> tuple[bool, bool]:
     contains = b"redis" in data
     if contains and (_imports_package(data, b"redis") or _imports_package(data, b"aioredis")):
         return True, True
-    return contains, b"valkey" in data and _imports_package(data, b"valkey")
+    return contains, (b"valkey" in data and _imports_package(data, b"valkey")) or (
+        b"arq" in data and _imports_package(data, b"arq")
+    )
 
 
 def _imports_package(data: bytes, package: bytes) -> bool:

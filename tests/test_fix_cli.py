@@ -175,3 +175,97 @@ def test_readme_shows_what_diff_prints(in_project: Path) -> None:
     code, out, _ = run(in_project, ".", "--diff")
     assert code == 1
     assert out == block
+
+
+def test_a_client_made_by_a_coroutine_function_is_not_moved(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """arq's ``create_pool`` must be awaited: a lifespan storing the call would store a
+    coroutine, and its shutdown would call ``aclose()`` on it."""
+    (tmp_path / "app.py").write_text(
+        "from arq import create_pool\n"
+        "from arq.connections import ArqRedis, RedisSettings\n"
+        "from fastapi import Depends, FastAPI\n\n"
+        "app = FastAPI()\n\n\n"
+        "async def get_queue() -> ArqRedis:\n"
+        "    return await create_pool(RedisSettings())\n\n\n"
+        '@app.post("/jobs")\n'
+        "async def enqueue(queue: ArqRedis = Depends(get_queue)) -> None:\n"
+        '    await queue.enqueue_job("work")\n',
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    before = snapshot(tmp_path)
+    code, out, _ = run(tmp_path, ".", "--fix", "--unsafe-fixes")
+    assert code == 1
+    assert "RPL002" in out
+    assert "no automatic fix: `arq.create_pool` is a coroutine function" in out
+    assert snapshot(tmp_path) == before
+
+
+def test_a_graphql_resolver_gets_no_request_parameter(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Strawberry calls a resolver with GraphQL arguments: a ``request: Request`` parameter
+    added to it would become a field argument, not the request."""
+    (tmp_path / "schema.py").write_text(
+        "import redis.asyncio as redis\n"
+        "import strawberry\n\n\n"
+        "@strawberry.type\n"
+        "class Query:\n"
+        "    @strawberry.field\n"
+        "    async def value(self) -> str:\n"
+        '        client = redis.from_url("redis://localhost")\n'
+        '        return await client.get("k")\n\n\n'
+        "async def total() -> int:\n"
+        '    client = redis.from_url("redis://localhost")\n'
+        '    return int(await client.get("total"))\n\n\n'
+        "@strawberry.type\n"
+        "class Stats:\n"
+        "    total: int = strawberry.field(resolver=total)\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "main.py").write_text(
+        "import strawberry\n"
+        "from fastapi import FastAPI\n"
+        "from strawberry.fastapi import GraphQLRouter\n\n"
+        "from schema import Query\n\n"
+        "app = FastAPI()\n"
+        "app.include_router(GraphQLRouter(strawberry.Schema(Query)))\n",
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    before = snapshot(tmp_path)
+    code, out, _ = run(tmp_path, ".", "--fix", "--unsafe-fixes")
+    assert snapshot(tmp_path) == before
+    assert code == 1
+    assert "`Query.value` runs per request: it is a per-request hook (GraphQL resolver" in out
+    assert "`total` runs per request: it is a per-request hook (GraphQL resolver" in out
+    assert "no automatic fix: no `Request` in reach: `total` is not a route" in out
+
+
+def test_close_on_an_async_getter_s_coroutine_is_not_rewritten(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``get_client().close()`` with ``async def get_client``: the receiver is a coroutine, so
+    ``await get_client().aclose()`` would raise AttributeError at shutdown."""
+    (tmp_path / "app.py").write_text(
+        "from contextlib import asynccontextmanager\n\n"
+        "import redis.asyncio as redis\n"
+        "from fastapi import FastAPI\n\n"
+        'client = redis.from_url("redis://localhost")\n\n\n'
+        "async def get_client() -> redis.Redis:\n"
+        "    return client\n\n\n"
+        "@asynccontextmanager\n"
+        "async def lifespan(app: FastAPI):\n"
+        "    yield\n"
+        "    get_client().close()\n\n\n"
+        "app = FastAPI(lifespan=lifespan)\n",
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    before = snapshot(tmp_path)
+    code, out, _ = run(tmp_path, ".", "--fix", "--unsafe-fixes")
+    assert snapshot(tmp_path) == before
+    assert code == 1
+    assert "no automatic fix: `get_client()` is a coroutine here: await it first" in out

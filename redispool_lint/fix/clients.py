@@ -102,6 +102,9 @@ class Clients:
         constructor = found.constructor
         if constructor.qualname.startswith("aioredis") or ".Sentinel()." in constructor.qualname:
             raise CannotFix("aioredis and Sentinel clients are not rewritten automatically")
+        if constructor.coroutine:
+            # The lifespan would store the coroutine, not the client, unless it awaited it.
+            raise CannotFix(f"`{constructor.qualname}` is a coroutine function")
         app = self.ctx.apps.app_of(function.qualname)
         if app is None:
             raise CannotFix("the application whose requests run this code was not found")

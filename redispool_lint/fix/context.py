@@ -73,16 +73,26 @@ class FixContext:
         self._parsed.pop(path, None)
 
     def locate(self, finding: Finding) -> tuple[ModuleSummary, FunctionSummary, CallSite]:
-        """The call a finding points at, in the project model."""
+        """The call a finding points at, in the project model.
+
+        Calls of a chain start at one place (``get_client().close()`` and ``get_client()``):
+        the one that also ends where the finding does is it."""
         module = self.modules_by_path.get(finding.path)
+        starting: tuple[FunctionSummary, CallSite] | None = None
         if module is not None:
             for function in module.functions:
                 for call in function.calls:
-                    if (call.span.row, call.span.column + 1) == (
-                        finding.start.row,
-                        finding.start.column,
+                    span = call.span
+                    if (span.row, span.column + 1) != (finding.start.row, finding.start.column):
+                        continue
+                    if (span.end_row, span.end_column + 1) == (
+                        finding.end.row,
+                        finding.end.column,
                     ):
                         return module, function, call
+                    starting = starting or (function, call)
+        if module is not None and starting is not None:
+            return module, *starting
         raise CannotFix("the call was not found in the project model")
 
     def call_node(self, parsed: ParsedFile, call: CallSite) -> cst.Call:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from . import aiohttp, fastapi, flask, litestar, quart, sanic, starlette, tornado
+from . import aiohttp, fastapi, flask, litestar, quart, sanic, starlette, strawberry, tornado
 from .base import Framework, Kind, Registration
 
 FRAMEWORKS: tuple[Framework, ...] = (
@@ -20,6 +20,7 @@ FRAMEWORKS: tuple[Framework, ...] = (
     quart.FRAMEWORK,
     aiohttp.FRAMEWORK,
     sanic.FRAMEWORK,
+    strawberry.FRAMEWORK,
     tornado.FRAMEWORK,
 )
 

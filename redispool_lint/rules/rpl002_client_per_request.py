@@ -15,7 +15,7 @@ class ClientPerRequest(PerRequestConstructorRule):
     what_it_does = """
         Finds clients that build a connection pool of their own (`Redis.from_url(url)`,
         `redis.asyncio.from_url(url)`, `Redis(host=...)`, `Redis()`, cluster clients, aioredis'
-        `create_redis_pool`) in code that runs once per request.
+        `create_redis_pool`, arq's `create_pool`) in code that runs once per request.
     """
     why_is_this_bad = """
         Each such client opens its own pool, so every request opens a new TCP connection to
