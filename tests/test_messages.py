@@ -144,3 +144,30 @@ def test_a_lazily_stored_client_is_named_as_written(project: Path) -> None:
     findings = lint_folder(project).findings
     assert [f.code for f in findings] == ["RPL005"]
     assert "(stored in `request.app.state.cache`)" in findings[0].message
+
+
+def test_a_path_given_by_keyword_is_shown(project: Path) -> None:
+    """``@router.post(path="/orders")``; and a hook whose event is a keyword is still a hook:
+    ``@app.on_event(event_type="startup")`` is startup code (its unclosed client, RPL007)."""
+    write_files(
+        project,
+        """
+        import redis.asyncio as redis
+        from fastapi import FastAPI
+
+        app = FastAPI()
+
+        @app.on_event(event_type="startup")
+        async def startup():
+            app.state.leak = redis.from_url("redis://")
+
+        @app.post(path="/orders")
+        async def create_order():
+            return await redis.from_url("redis://").incr("orders")
+        """,
+    )
+    findings = lint_folder(project).findings
+    assert [f.code for f in findings] == ["RPL007", "RPL002"]
+    assert findings[1].message.endswith(
+        "`create_order` runs per request: it is a request handler (POST /orders, app.py:12)"
+    )

@@ -63,6 +63,22 @@ def _root(dotted: str) -> str:
     return dotted.split(".", 1)[0].removesuffix("()")
 
 
+#: Keywords that may stand for a registration's first argument, a route's path or a hook's
+#: event (``@router.post(path="/items")``, ``add_url_rule(rule=...)``, Sanic's ``uri=``,
+#: ``@app.on_event(event_type="startup")``, ``@app.middleware(middleware_type="http")``).
+_FIRST_STRING_KEYWORDS = frozenset({"path", "rule", "uri", "event_type", "middleware_type"})
+
+
+def _first_string(call: ast.Call) -> str | None:
+    """A call's first argument when it is a string literal: a route's path, a hook's event."""
+    first = call.args[0] if call.args else None
+    if first is None:
+        first = next((kw.value for kw in call.keywords if kw.arg in _FIRST_STRING_KEYWORDS), None)
+    if isinstance(first, ast.Constant) and isinstance(first.value, str):
+        return first.value
+    return None
+
+
 #: ``Optional[X]`` and ``Union[X, None]``: an annotation that allows ``X`` or None.
 _OPTIONAL = frozenset({"typing.Optional", "typing_extensions.Optional"})
 _UNION = frozenset({"typing.Union", "typing_extensions.Union"})
@@ -857,12 +873,7 @@ class _Extractor:
     def decorator_site(self, node: ast.expr) -> DecoratorSite:
         if isinstance(node, ast.Call):
             callee = self.dotted(node.func) or "?"
-            first = node.args[0] if node.args else None
-            first_string = (
-                first.value
-                if isinstance(first, ast.Constant) and isinstance(first.value, str)
-                else None
-            )
+            first_string = _first_string(node)
             return DecoratorSite(
                 callee,
                 True,
@@ -1015,12 +1026,7 @@ class _Extractor:
         keywords = tuple(
             (kw.arg or "**", self.keyword_value(kw.value, kw.arg)) for kw in node.keywords
         )
-        first = node.args[0] if node.args else None
-        first_string = (
-            first.value
-            if isinstance(first, ast.Constant) and isinstance(first.value, str)
-            else None
-        )
+        first_string = _first_string(node)
         assigned_to: str | None = None
         if isinstance(assigned, ast.Name):
             assigned_to = (

@@ -164,9 +164,9 @@ def _closed_at_shutdown(context: RuleContext) -> set[str]:
         for call in function.calls:
             receiver = receiver_of_close(call.callee)
             if receiver is not None and (call.after_yield or not is_lifespan):
-                closed |= _aliases(receiver, function)
+                closed |= _through_getters(context, receiver, function)
         for site in function.withs:
-            closed |= _aliases(site.expr, function)
+            closed |= _through_getters(context, site.expr, function)
         for call in function.calls:
             if call.context is not None and call.assigned_to:
                 closed |= _aliases(call.assigned_to, function)
@@ -195,6 +195,21 @@ def _closed_anywhere_in(function: FunctionSummary) -> set[str]:
         if receiver is not None:
             closed |= _aliases(receiver, function)
     return closed
+
+
+def _through_getters(
+    context: RuleContext, ref: str, function: FunctionSummary, depth: int = 0
+) -> set[str]:
+    """``_aliases``, and for a call of a project function (a getter: ``await
+    get_client().aclose()``), the identities of what it returns (``return _client``)."""
+    names = _aliases(ref, function)
+    if ref.endswith("()") and depth < 3:
+        model = context.model
+        getter = model.functions.get(model.resolve(ref[:-2], function.local_types))
+        if getter is not None and not getter.is_generator:
+            for result in getter.returns:
+                names |= _through_getters(context, result, getter, depth + 1)
+    return names
 
 
 def _aliases(ref: str, function: FunctionSummary) -> set[str]:
