@@ -171,3 +171,39 @@ def test_a_path_given_by_keyword_is_shown(project: Path) -> None:
     assert findings[1].message.endswith(
         "`create_order` runs per request: it is a request handler (POST /orders, app.py:12)"
     )
+
+
+def test_close_on_an_unawaited_async_getter_says_so(project: Path) -> None:
+    """``get_redis().close()`` with ``async def get_redis``: the receiver is a coroutine, and
+    its ``close()`` closes the coroutine (a real project's shutdown)."""
+    write_files(
+        project,
+        """
+        from contextlib import asynccontextmanager
+
+        import redis.asyncio as redis
+        from fastapi import FastAPI
+
+        _client = None
+
+        async def get_redis():
+            global _client
+            if _client is None:
+                _client = redis.from_url("redis://localhost")
+            return _client
+
+        @asynccontextmanager
+        async def lifespan(app: FastAPI):
+            await get_redis()
+            yield
+            get_redis().close()
+
+        app = FastAPI(lifespan=lifespan)
+        """,
+    )
+    [finding] = lint_folder(project).findings
+    assert finding.code == "RPL008"
+    assert finding.message.startswith(
+        "`get_redis()` is an `async def` called without `await`: `get_redis(...).close()` "
+        "closes the coroutine, not the client"
+    )

@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from .. import redis_api
 from ..diagnostics import Finding
 from ..project.objects import split_method
+from ..project.summary import CallSite, FunctionSummary
 from ..redis_api import Flavor, Ownership
 from .base import Rule, RuleContext
 
@@ -71,7 +72,14 @@ class DeprecatedAsyncClose(Rule):
                     continue
                 if constructor.ownership is Ownership.POOL or not redis_api.has_aclose(constructor):
                     continue
-                if call.awaited:
+                getter = _unawaited_coroutine(context, receiver, call, function)
+                if getter is not None:
+                    message = (
+                        f"`{getter}()` is an `async def` called without `await`: "
+                        f"`{call.written}()` closes the coroutine, not the client; nothing is "
+                        f"closed (`await (await {getter}()).aclose()`)"
+                    )
+                elif call.awaited:
                     message = (
                         f"`await {call.written}()` is deprecated on asyncio clients since "
                         "redis-py 5.0.1: use `aclose()`"
@@ -82,3 +90,22 @@ class DeprecatedAsyncClose(Rule):
                         "awaited: nothing is closed; use `await ...aclose()`"
                     )
                 yield context.finding(type(self), call.span, message)
+
+
+def _unawaited_coroutine(
+    context: RuleContext, receiver: str, call: CallSite, function: FunctionSummary
+) -> str | None:
+    """The name of the project ``async def`` whose call, not awaited, is the receiver
+    (``get_client().close()``), or None."""
+    if not receiver.endswith("()"):
+        return None
+    for inner in function.calls:
+        if inner.callee != receiver[:-2] or inner.awaited:
+            continue
+        if (inner.span.row, inner.span.column) != (call.span.row, call.span.column):
+            continue
+        model = context.model
+        getter = model.functions.get(model.resolve(inner.callee, function.local_types))
+        if getter is not None and getter.is_async:
+            return getter.name
+    return None
