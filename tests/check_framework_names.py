@@ -2,11 +2,12 @@
 
 The linter never imports a web framework, and CI does not install them, so this is a script:
 install the frameworks somewhere (``pip install --target /tmp/fw litestar quart flask aiohttp
-sanic tornado``) and run ``PYTHONPATH=/tmp/fw python tests/check_framework_names.py``. It checks
-that every qualified name in ``redispool_lint.frameworks`` imports, that every method named on an
-app class exists on one of the framework's app classes, and that the keyword (and position) a
-registration reads is a parameter of the callable it belongs to. Frameworks that are not
-installed are skipped. Exit status 1 when something is wrong.
+sanic tornado django djangorestframework channels strawberry-graphql``) and run
+``PYTHONPATH=/tmp/fw python tests/check_framework_names.py``. It checks that every qualified
+name in ``redispool_lint.frameworks`` imports, that every method named on an app class exists on
+one of the framework's app classes, and that the keyword (and position) a registration reads is
+a parameter of the callable it belongs to. Frameworks that are not installed are skipped. Exit
+status 1 when something is wrong.
 """
 
 from __future__ import annotations
@@ -149,7 +150,21 @@ def check(framework: Framework) -> list[str]:
     return problems
 
 
+def configure_django() -> None:
+    """Django REST framework reads Django's settings when imported: minimal ones, if Django is
+    installed and none are configured."""
+    try:
+        import django
+        from django.conf import settings
+    except ImportError:
+        return
+    if not settings.configured:
+        settings.configure(INSTALLED_APPS=["django.contrib.contenttypes", "django.contrib.auth"])
+        django.setup()
+
+
 def main() -> int:
+    configure_django()
     status = 0
     for framework in FRAMEWORKS:
         try:

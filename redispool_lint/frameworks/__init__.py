@@ -9,7 +9,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from . import aiohttp, fastapi, flask, litestar, quart, sanic, starlette, strawberry, tornado
+from . import (
+    aiohttp,
+    django,
+    fastapi,
+    flask,
+    litestar,
+    quart,
+    sanic,
+    starlette,
+    strawberry,
+    tornado,
+)
 from .base import Framework, Kind, Registration
 
 FRAMEWORKS: tuple[Framework, ...] = (
@@ -22,6 +33,7 @@ FRAMEWORKS: tuple[Framework, ...] = (
     sanic.FRAMEWORK,
     strawberry.FRAMEWORK,
     tornado.FRAMEWORK,
+    django.FRAMEWORK,
 )
 
 #: The frameworks' own top-level packages. Their source, when a project holds it (a

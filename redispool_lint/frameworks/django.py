@@ -1,0 +1,126 @@
+"""Django, Django REST framework and Channels: views, viewsets and consumers.
+
+Checked against Django 5.2, Django REST framework 3.18 and Channels 4.3. A class-based view's
+``as_view()`` makes an instance per request, so every public method of a ``View`` or DRF
+``APIView``/``ViewSet`` subclass runs per request (``dispatch``, ``get``, ``get_queryset``,
+``perform_create``...). A Channels consumer is an instance per connection (``connect``,
+``receive``, ``disconnect``). Function views are registered with ``path``/``re_path`` in a
+URLconf, or decorated with DRF's ``@api_view``. What runs once is module level (settings,
+``AppConfig.ready``): ordinary code. Middleware is named by strings in settings and is not
+followed.
+"""
+
+from __future__ import annotations
+
+from .base import Framework, Kind, Registration
+
+#: Class-based views, by every module that exports them (as a project imports them).
+_DJANGO_VIEWS = {
+    "django.views": ("View",),
+    "django.views.generic": (
+        "ArchiveIndexView",
+        "CreateView",
+        "DateDetailView",
+        "DayArchiveView",
+        "DeleteView",
+        "DetailView",
+        "FormView",
+        "ListView",
+        "MonthArchiveView",
+        "RedirectView",
+        "TemplateView",
+        "TodayArchiveView",
+        "UpdateView",
+        "View",
+        "WeekArchiveView",
+        "YearArchiveView",
+    ),
+    "django.views.generic.base": ("RedirectView", "TemplateView", "View"),
+    "django.views.generic.edit": (
+        "BaseCreateView",
+        "BaseDeleteView",
+        "BaseFormView",
+        "BaseUpdateView",
+        "CreateView",
+        "DeleteView",
+        "FormView",
+        "ProcessFormView",
+        "UpdateView",
+    ),
+    "django.views.generic.list": ("BaseListView", "ListView"),
+    "django.views.generic.detail": ("BaseDetailView", "DetailView"),
+    "django.views.generic.dates": (
+        "ArchiveIndexView",
+        "BaseArchiveIndexView",
+        "BaseDateDetailView",
+        "BaseDateListView",
+        "BaseDayArchiveView",
+        "BaseMonthArchiveView",
+        "BaseTodayArchiveView",
+        "BaseWeekArchiveView",
+        "BaseYearArchiveView",
+        "DateDetailView",
+        "DayArchiveView",
+        "MonthArchiveView",
+        "TodayArchiveView",
+        "WeekArchiveView",
+        "YearArchiveView",
+    ),
+    "rest_framework.views": ("APIView",),
+    "rest_framework.generics": (
+        "CreateAPIView",
+        "DestroyAPIView",
+        "GenericAPIView",
+        "ListAPIView",
+        "ListCreateAPIView",
+        "RetrieveAPIView",
+        "RetrieveDestroyAPIView",
+        "RetrieveUpdateAPIView",
+        "RetrieveUpdateDestroyAPIView",
+        "UpdateAPIView",
+    ),
+    "rest_framework.viewsets": (
+        "GenericViewSet",
+        "ModelViewSet",
+        "ReadOnlyModelViewSet",
+        "ViewSet",
+    ),
+}
+
+#: Channels consumers (one instance per connection).
+_CONSUMERS = {
+    "channels.generic.websocket": (
+        "AsyncJsonWebsocketConsumer",
+        "AsyncWebsocketConsumer",
+        "JsonWebsocketConsumer",
+        "WebsocketConsumer",
+    ),
+    "channels.generic.http": ("AsyncHttpConsumer",),
+    "channels.consumer": ("AsyncConsumer", "SyncConsumer"),
+}
+
+#: ``path(route, view)``: the view is the second argument (``views.index``; a class's
+#: ``as_view()`` is found by its base instead).
+_URL_PATTERN = (Registration(Kind.ROUTE, "view", 1, "view", with_path=True),)
+
+FRAMEWORK = Framework(
+    name="Django",
+    packages=("django", "rest_framework", "channels"),
+    call_functions={
+        "django.urls.path": _URL_PATTERN,
+        "django.urls.re_path": _URL_PATTERN,
+        "django.urls.conf.path": _URL_PATTERN,
+        "django.urls.conf.re_path": _URL_PATTERN,
+    },
+    decorator_functions={
+        f"{module}.api_view": Registration(Kind.ROUTE, "API view")
+        for module in ("rest_framework.decorators",)
+    },
+    # (Empty: every public method, as ``as_view()`` dispatches to any of them.)
+    handler_bases={
+        f"{module}.{name}": frozenset()
+        for table in (_DJANGO_VIEWS, _CONSUMERS)
+        for module, names in table.items()
+        for name in names
+    },
+)
