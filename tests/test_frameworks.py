@@ -12,6 +12,8 @@ import redispool_lint.frameworks as frameworks_package
 from redispool_lint.frameworks import FRAMEWORKS, build_knowledge
 from redispool_lint.frameworks.base import Framework, Kind, Registration
 
+from .helpers import lint_folder, write_files
+
 FRAMEWORK_MODULES = sorted(
     name
     for _, name, _ in pkgutil.iter_modules([str(Path(frameworks_package.__file__).parent)])
@@ -91,3 +93,33 @@ def test_user_configured_entry_points() -> None:
     assert [r.kind for r in knowledge.calls["myapp.di.Inject"]] == [Kind.DEPENDENCY]
     assert "myapp" in knowledge.packages
     assert {"per_request", "Inject"} <= knowledge.names
+
+
+def test_a_project_package_named_like_a_common_framework_word_is_project_code(
+    tmp_path: Path,
+) -> None:
+    """A Django app called ``channels`` is the project's, not Django Channels' source."""
+    write_files(
+        tmp_path,
+        """
+        # file: pyproject.toml
+        [project]
+        name = "site"
+        # file: channels/__init__.py
+        # file: channels/views.py
+        import redis
+        from django.http import JsonResponse
+
+        def listing(request):
+            return JsonResponse({"n": redis.Redis().incr("n")})
+        # file: urls.py
+        from django.urls import path
+
+        from channels import views
+
+        urlpatterns = [path("tv/", views.listing)]
+        """,
+    )
+    assert [(f.path, f.code) for f in lint_folder(tmp_path).findings] == [
+        ("channels/views.py", "RPL002")
+    ]

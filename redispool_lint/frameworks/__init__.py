@@ -36,11 +36,15 @@ FRAMEWORKS: tuple[Framework, ...] = (
     django.FRAMEWORK,
 )
 
+#: Framework packages named like a word a project may well use for a package of its own (a
+#: Django app called ``channels``): a package of that name in a project is the project's code.
+_COMMON_WORDS = frozenset({"channels"})
+
 #: The frameworks' own top-level packages. Their source, when a project holds it (a
 #: virtualenv in the tree, a vendored copy), is what the tables here describe: it is not
 #: analysed as project code, and names are not resolved into it.
-FRAMEWORK_PACKAGES = frozenset(
-    package for framework in FRAMEWORKS for package in framework.packages
+FRAMEWORK_PACKAGES = (
+    frozenset(package for framework in FRAMEWORKS for package in framework.packages) - _COMMON_WORDS
 )
 
 #: The last names of the objects whose items are app state (``Framework.state_items``).
