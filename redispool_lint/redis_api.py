@@ -167,6 +167,14 @@ def _build_table() -> dict[str, Constructor]:
                 coroutine=True,
             )
         )
+    # Redis OM: ``get_redis_connection(**kwargs)`` returns a new client with a pool of its own
+    # (``Redis.from_url(url)``, else ``Redis(**kwargs)``) at every call; ``redis_om`` is built
+    # on the sync client, ``aredis_om`` on the asyncio one.
+    for package, flavor in (("redis_om", Flavor.SYNC), ("aredis_om", Flavor.ASYNC)):
+        for module in (package, f"{package}.connections"):
+            table.append(
+                Constructor(f"{module}.get_redis_connection", Ownership.OWN_POOL, flavor, "Redis")
+            )
     return {constructor.qualname: constructor for constructor in table}
 
 
@@ -174,7 +182,7 @@ CONSTRUCTORS: dict[str, Constructor] = _build_table()
 
 #: Top-level packages whose names a file must mention to hold a Redis constructor. The text
 #: pre-filter is sound because every qualified name above starts with one of these.
-PACKAGES: tuple[str, ...] = ("redis", "valkey", "aioredis", "arq")
+PACKAGES: tuple[str, ...] = ("redis", "valkey", "aioredis", "arq", "redis_om", "aredis_om")
 
 #: Classes whose instances are clients or pools: calls of their methods on a long-lived object.
 CLIENT_CLASSES: frozenset[str] = frozenset(

@@ -60,13 +60,17 @@ _IMPORTS = {
 }
 
 
+#: The packages whose names contain ``redis``: the scan for ``redis`` finds them all.
+_NAMED_REDIS = tuple(word for word in _REDIS_WORDS if b"redis" in word)
+
+
 def _redis_test(data: bytes) -> tuple[bool, bool]:
     """Do the file's bytes contain ``redis``, and does it import a Redis-family package (the
     sound text test)?"""
     # One scan for ``redis`` covers ``aioredis`` too: most files have neither, and a scan of
     # the whole text is what this costs.
     contains = b"redis" in data
-    if contains and (_imports_package(data, b"redis") or _imports_package(data, b"aioredis")):
+    if contains and any(_imports_package(data, package) for package in _NAMED_REDIS):
         return True, True
     return contains, (b"valkey" in data and _imports_package(data, b"valkey")) or (
         b"arq" in data and _imports_package(data, b"arq")
