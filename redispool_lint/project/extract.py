@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Union
 
 from ..frameworks import STATE_ITEM_OWNERS
-from ..source import SourceFile
+from ..source import SourceFile, parse_text
 from .summary import (
     GUARD_ONCE,
     AssignSite,
@@ -563,9 +563,13 @@ class _Extractor:
         ``Optional[Redis]``, ``Union[Redis, None]``), or names it in a string (``"Redis"``)."""
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and not quoted:
             try:
-                parsed = ast.parse(node.value.strip(), mode="eval").body
+                # (Without the compiler's warnings, like the module: ``"Pattern['\\d']"``.)
+                body = parse_text(node.value.strip()).body
             except (SyntaxError, ValueError, RecursionError, MemoryError):
                 return None
+            if len(body) != 1 or not isinstance(body[0], ast.Expr):
+                return None
+            parsed = body[0].value
             return self.dotted(parsed) or self.optional_annotation(parsed, quoted=True)
         options: list[ast.expr] = []
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
