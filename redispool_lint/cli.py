@@ -230,7 +230,7 @@ def _run(
         overrides[name.absolute()] = sys.stdin.buffer.read()
         targets = [name]
     changed = False
-    would_fix = 0
+    would_fix = fixed_count = 0
     fixed: dict[str, list] = {}  # type: ignore[type-arg]
     errors = []
     if fix or diff:
@@ -252,6 +252,8 @@ def _run(
             sys.stdout.write(source_text)
         else:
             write_changes(outcome)
+        if not diff:
+            fixed_count = sum(len(found) for found in outcome.fixed.values())
         fixed = outcome.fixed if show_fixes or not diff else {}
     else:
         # Formats that carry fixes (json, sarif) need the planned rewrites attached to findings.
@@ -273,6 +275,7 @@ def _run(
     if fix and show_fixes:
         report.fixed = fixed
     report.would_fix = would_fix
+    report.fixed_count = fixed_count
     # One report, every format: the terminal's and each FORMAT=FILE, from the same run.
     terminal = next((fmt for fmt, file in outputs if file is None), "full")
     terminal_style = style if output_file is None else Style(False)  # files get no colour codes

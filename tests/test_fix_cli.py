@@ -58,11 +58,14 @@ def test_diff_then_fix_then_nothing_left(in_project: Path) -> None:
     code, out, _ = run(in_project, ".", "--fix", "--show-fixes")
     assert code == 0, out  # everything fixed: nothing left to report
     assert "Fixed:" in out and "app/routers/items.py: RPL001 x2" in out
+    # ruff's summary after a fix: what was found, fixed and left.
+    assert out.endswith("Found 2 errors (2 fixed, 0 remaining).\n")
     golden = snapshot(CASES / "lifespan_pool" / "after")
     assert snapshot(in_project) == golden
 
     code, out, _ = run(in_project, ".", "--fix")
     assert code == 0
+    assert out == "All checks passed!\n"  # nothing found, nothing fixed
     assert snapshot(in_project) == golden
     code, out, err = run(in_project, ".", "--diff")
     assert code == 0

@@ -19,6 +19,8 @@ class Report:
     fixed: dict[str, list[Finding]] = field(default_factory=dict)
     #: How many findings the diff of ``--diff`` fixes (``findings`` are those it leaves).
     would_fix: int = 0
+    #: How many findings ``--fix`` fixed (``findings`` are those left).
+    fixed_count: int = 0
     #: Whether ``--unsafe-fixes`` was given (changes what counts as fixable in hints).
     unsafe_fixes: bool = False
     #: Display paths of every file linted, with findings or not (JUnit has a case per file).

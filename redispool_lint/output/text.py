@@ -20,27 +20,35 @@ def _head(finding: Finding, style: Style) -> str:
 
 
 def _summary(report: Report) -> str:
-    """One line: ``Found 3 errors (2 fixable with --fix, 1 more with --unsafe-fixes).``; under
-    ``--diff``, what the diff fixes and what it leaves: ``Would fix 2 errors; 1 error would
-    remain.``"""
+    """One line: ``Found 3 errors (2 fixable with --fix, 1 more with --unsafe-fixes).``; after
+    ``--fix``, ruff's ``Found 3 errors (2 fixed, 1 remaining).``; under ``--diff``, what the
+    diff fixes and what it leaves: ``Would fix 2 errors; 1 error would remain.``"""
     count = len(report.findings)
     would = report.would_fix
     if would:
         fixed = f"Would fix {would} {_noun(would)}"
         if count == 0:
             return fixed + "."
-        return f"{fixed}; {count} {_noun(count)} would remain{_hints(report)}."
+        return f"{fixed}; {count} {_noun(count)} would remain{_in_parentheses(_hints(report))}."
+    if report.fixed_count:
+        total = report.fixed_count + count
+        done = [f"{report.fixed_count} fixed, {count} remaining", *_hints(report)]
+        return f"Found {total} {_noun(total)}{_in_parentheses(done)}."
     if count == 0:
         return "" if report.errors else "All checks passed!"
-    return f"Found {count} {_noun(count)}{_hints(report)}."
+    return f"Found {count} {_noun(count)}{_in_parentheses(_hints(report))}."
+
+
+def _in_parentheses(parts: list[str]) -> str:
+    return f" ({', '.join(parts)})" if parts else ""
 
 
 def _noun(count: int) -> str:
     return "error" if count == 1 else "errors"
 
 
-def _hints(report: Report) -> str:
-    """`` (2 fixable with --fix, 1 more with --unsafe-fixes)``, or nothing."""
+def _hints(report: Report) -> list[str]:
+    """``2 fixable with --fix``, ``1 more with --unsafe-fixes``: what is left to fix."""
     fixable = sum(report.fixable(f) for f in report.findings)
     hidden = (
         0
@@ -54,7 +62,7 @@ def _hints(report: Report) -> str:
             if fixable
             else f"{hidden} fixable with --unsafe-fixes"
         )
-    return f" ({', '.join(hints)})" if hints else ""
+    return hints
 
 
 def _errors(report: Report, style: Style) -> list[str]:
