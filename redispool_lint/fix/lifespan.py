@@ -28,6 +28,7 @@ from .lifespan_syntax import (
     body_without_docstring,
     close_code,
     closing_statements,
+    creation_place,
     dict_key,
     dict_value_code,
     find_single_yield,
@@ -304,16 +305,18 @@ class LifespanPlanner:
             # (``redis_client``, not ``redis_client_client``, when ``redis`` was taken.)
             local = attr if attr.endswith("_client") else f"{attr}_client"
             holder = free_name(local, parsed.names | avoid)
-            ops.before[yield_line] = [
-                assignment(parsed, holder, client, indent_of(parsed, yield_line))
+            made_before = creation_place(parsed, yield_line)
+            ops.before[made_before] = [
+                assignment(parsed, holder, client, indent_of(parsed, made_before))
             ]
             ops.on(state_dict, add_dict_entry(attr, holder))
             client_ref = holder
         else:
             attr = self.free_attribute(app, spec, dict_style=False)
-            ops.before[yield_line] = [
+            made_before = creation_place(parsed, yield_line)
+            ops.before[made_before] = [
                 assignment(
-                    parsed, f"{app_param}.state.{attr}", client, indent_of(parsed, yield_line)
+                    parsed, f"{app_param}.state.{attr}", client, indent_of(parsed, made_before)
                 )
             ]
             client_ref = f"{app_param}.state.{attr}"

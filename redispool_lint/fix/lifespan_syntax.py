@@ -102,6 +102,24 @@ def closing_statements(
     ]
 
 
+def creation_place(parsed: ParsedFile, yield_line: cst.CSTNode) -> cst.CSTNode:
+    """The statement the shared client is made before: the ``yield``; the ``try`` itself when
+    the ``yield`` opens a ``try`` whose ``finally`` closes things (``place_close`` puts the
+    client's close there: made inside the ``try``, a failure before it would leave that close
+    an ``AttributeError`` hiding the failure)."""
+    block = parsed.parent(yield_line)
+    owner = parsed.parent(block) if block is not None else None
+    if (
+        isinstance(owner, cst.Try)
+        and owner.finalbody is not None
+        and isinstance(block, cst.IndentedBlock)
+        and block.body
+        and block.body[0] is yield_line
+    ):
+        return owner
+    return yield_line
+
+
 def place_close(
     ops: FileOps, parsed: ParsedFile, yield_line: cst.CSTNode, close: cst.BaseStatement
 ) -> None:
