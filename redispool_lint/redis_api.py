@@ -211,6 +211,16 @@ def has_aclose(constructor: Constructor) -> bool:
     return not constructor.qualname.startswith("aioredis.")
 
 
+def close_is_coroutine(constructor: Constructor) -> bool:
+    """True for asyncio clients whose ``close()`` is a coroutine, which does nothing unless
+    awaited: redis-py's and valkey-py's (deprecated, ``aclose()`` is the name to use) and
+    aioredis 2.x's (its only close). aioredis 1.x's clients, made by the coroutine factories,
+    close with a plain ``close()`` followed by ``await wait_closed()``."""
+    if constructor.flavor is not Flavor.ASYNC or constructor.ownership is Ownership.POOL:
+        return False
+    return has_aclose(constructor) or not constructor.coroutine
+
+
 def classify(constructor: Constructor, keywords: frozenset[str]) -> Ownership:
     """The ownership of one call, which for a class call depends on ``connection_pool=``."""
     if constructor.is_class_call and POOL_KEYWORD in keywords:

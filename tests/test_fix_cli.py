@@ -272,3 +272,18 @@ def test_close_on_an_async_getter_s_coroutine_is_not_rewritten(
     assert snapshot(tmp_path) == before
     assert code == 1
     assert "no automatic fix: `get_client()` is a coroutine here: await it first" in out
+
+
+def test_unawaited_aioredis_close_gains_await_and_keeps_its_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """aioredis 2.x has no ``aclose()``: an un-awaited ``close()`` there is fixed by awaiting
+    it, never by renaming it (``aclose`` would raise ``AttributeError``)."""
+    work = tmp_path / "project"
+    shutil.copytree(FIXTURES / "projects" / "rcd_aioredis_unawaited_close", work)
+    monkeypatch.chdir(work)
+    code, out, _ = run(work, ".", "--diff")
+    assert code == 1
+    assert "-        redis.close()  # error: RPL008" in out
+    assert "+        await redis.close()  # error: RPL008" in out
+    assert "aclose" not in out

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import libcst as cst
 
+from .. import redis_api
 from ..diagnostics import Applicability, Finding
+from ..project.objects import split_method
 from .context import FixContext, Rewrite
 from .cst_tools import CannotFix, FileOps
 from .request_side import unwrap_with_item
@@ -48,7 +50,7 @@ class CloseRewriter:
         return Rewrite(Applicability.SAFE, message, [ops])
 
     def use_aclose(self, finding: Finding) -> Rewrite:
-        """RPL008: ``close()`` -> ``aclose()``, awaited."""
+        """RPL008: ``close()`` -> ``aclose()``, awaited (aioredis 2.x: ``close()``, awaited)."""
         module, function, call = self.ctx.locate(finding)
         parsed = self.ctx.file(module.path)
         node = self.ctx.call_node(parsed, call)
@@ -70,11 +72,21 @@ class CloseRewriter:
                 # coroutine, and ``await get_client().aclose()`` would fail the same way.
                 raise CannotFix(f"`{callee.name}()` is a coroutine here: await it first")
         ops = FileOps(parsed)
-        ops.on(node.func, lambda n: n.with_changes(attr=cst.Name("aclose")))
+        # aioredis 2.x has no `aclose()`: its `close()` is the coroutine, and only wants `await`.
+        objects = self.ctx.objects
+        held = split_method(call.callee)[0]
+        constructor = (
+            objects.holds(held, function)
+            or objects.annotated_class(held, function)
+            or objects.attribute_class(held)
+        )
+        name = "close" if constructor and not redis_api.has_aclose(constructor) else "aclose"
+        if name == "aclose":
+            ops.on(node.func, lambda n: n.with_changes(attr=cst.Name("aclose")))
         parent = parsed.parent(node)
         if not call.awaited:
             if not function.is_async or not isinstance(parent, cst.Expr):
                 raise CannotFix("`close()` is not awaited and cannot be (not in an `async def`)")
             ops.on(node, lambda n: cst.Await(n))  # type: ignore[arg-type]
-        message = "Use `aclose()`" if call.awaited else "Use `await ...aclose()`"
+        message = f"Use `{name}()`" if call.awaited else f"Use `await ...{name}()`"
         return Rewrite(Applicability.SAFE, message, [ops])

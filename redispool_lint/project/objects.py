@@ -251,6 +251,12 @@ class RedisObjects:
                     if found is not None:
                         return found
                 return None
+        if ref.endswith("()"):
+            # Any other call makes a new object, even a method of a long-lived client:
+            # ``connection.pubsub()``, ``.pipeline()``, ``.lock(...)`` borrow its pool, and
+            # leaving ``async with`` on them releases a connection (or the lock), never closes
+            # the client. The prefix match below would take them for the client itself.
+            return None
         if ref.startswith("param:") and "." not in ref and depth < 4:
             injected = self._injected(ref, function, depth)
             if injected is not None:

@@ -6,7 +6,6 @@ from .. import redis_api
 from ..diagnostics import Finding
 from ..project.objects import split_method
 from ..project.summary import CallSite, FunctionSummary
-from ..redis_api import Flavor, Ownership
 from .base import Rule, RuleContext
 
 
@@ -22,7 +21,8 @@ class DeprecatedAsyncClose(Rule):
         Finds `close()` called on an asyncio Redis client (one the code creates or stores, or a
         parameter annotated as one): awaited, it is deprecated since redis-py 5.0.1 in favour
         of `aclose()`; not awaited, it creates a coroutine that never runs, so nothing is
-        closed. aioredis clients are left alone: they have no `aclose()`.
+        closed. aioredis 2.x clients have no `aclose()`: their `close()` is reported only when
+        it is not awaited; aioredis 1.x's `close()` is a plain method, and is left alone.
     """
     why_is_this_bad = """
         `await client.close()` emits a `DeprecationWarning` and will go away. `client.close()`
@@ -47,7 +47,8 @@ class DeprecatedAsyncClose(Rule):
     """
     fix_safety = """
         Replacing `close` with `aclose` (and adding the missing `await` where the call is a
-        statement inside an `async def`) is safe: `aclose()` is what `close()` calls. An
+        statement inside an `async def`) is safe: `aclose()` is what `close()` calls. On an
+        aioredis 2.x client only the `await` is added. An
         un-awaited `close()` outside an `async def` cannot be awaited there and is reported
         only.
     """
@@ -68,16 +69,24 @@ class DeprecatedAsyncClose(Rule):
                     or objects.annotated_class(receiver, function)
                     or objects.attribute_class(receiver)
                 )
-                if constructor is None or constructor.flavor is not Flavor.ASYNC:
+                if constructor is None or not redis_api.close_is_coroutine(constructor):
                     continue
-                if constructor.ownership is Ownership.POOL or not redis_api.has_aclose(constructor):
+                # aioredis 2.x has no `aclose()`: its `close()` is the coroutine to await, so
+                # only a `close()` left un-awaited is wrong there.
+                name = "aclose" if redis_api.has_aclose(constructor) else "close"
+                if name == "close" and call.awaited:
                     continue
                 getter = _unawaited_coroutine(context, receiver, call, function)
                 if getter is not None:
                     message = (
                         f"`{getter}()` is an `async def` called without `await`: "
                         f"`{call.written}()` closes the coroutine, not the client; nothing is "
-                        f"closed (`await (await {getter}()).aclose()`)"
+                        f"closed (`await (await {getter}()).{name}()`)"
+                    )
+                elif name == "close":
+                    message = (
+                        f"`{call.written}()` on an aioredis 2.x client is a coroutine that is "
+                        "never awaited: nothing is closed; use `await ...close()`"
                     )
                 elif call.awaited:
                     message = (
