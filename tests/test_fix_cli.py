@@ -287,3 +287,34 @@ def test_unawaited_aioredis_close_gains_await_and_keeps_its_name(
     assert "-        redis.close()  # error: RPL008" in out
     assert "+        await redis.close()  # error: RPL008" in out
     assert "aclose" not in out
+
+
+def test_a_django_view_beside_a_fastapi_service_is_not_rewritten_against_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The project's one FastAPI app serves what no route of it reaches only when that code
+    could be its (a Route list, a GraphQL router, a Socket.IO server around it): a Django
+    view in the same repository is served by Django."""
+    (tmp_path / "views.py").write_text(
+        "import redis\nfrom django.http import JsonResponse\n\n\n"
+        "def counter(request):\n"
+        '    return JsonResponse({"n": redis.Redis(host="localhost").incr("n")})\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "urls.py").write_text(
+        "from django.urls import path\n\nimport views\n\n"
+        'urlpatterns = [path("count/", views.counter)]\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "api.py").write_text(
+        'from fastapi import FastAPI\n\napp = FastAPI()\n\n\n@app.get("/health")\n'
+        "async def health():\n    return {}\n",
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    before = snapshot(tmp_path)
+    code, out, _ = run(tmp_path, ".", "--fix", "--unsafe-fixes")
+    assert snapshot(tmp_path) == before
+    assert code == 1
+    assert "views.py:6:31: RPL002" in out
+    assert "no automatic fix: the application whose requests run this code was not found" in out

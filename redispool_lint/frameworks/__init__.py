@@ -17,6 +17,7 @@ from . import (
     litestar,
     quart,
     sanic,
+    socketio,
     starlette,
     strawberry,
     tornado,
@@ -34,6 +35,7 @@ FRAMEWORKS: tuple[Framework, ...] = (
     strawberry.FRAMEWORK,
     tornado.FRAMEWORK,
     django.FRAMEWORK,
+    socketio.FRAMEWORK,
 )
 
 #: Framework packages named like a word a project may well use for a package of its own (a
