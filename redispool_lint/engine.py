@@ -556,7 +556,8 @@ def _needed(
                 not (
                     module in callers
                     or module in demand.redis_reachable
-                    or demand.leads_to_framework(module, frameworks)
+                    # (A library that closes a client it keeps, at shutdown: RPL007.)
+                    or demand.leads_to_framework(module, frameworks | redis_api.KEEPER_PACKAGES)
                 )
             ),
         )

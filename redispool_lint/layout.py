@@ -96,6 +96,7 @@ def build_layout(root: Path, paths: Sequence[str], packages: frozenset[str]) -> 
         {name.split(".", 1)[0] for module, others, _ in names for name in (module, *others)}
         | packages
         | set(redis_api.PACKAGES)
+        | redis_api.KEEPER_PACKAGES
     )
     infos = [
         ModuleInfo(module, (module, *(a for a in others if aliases.get(a) == module)), is_package)

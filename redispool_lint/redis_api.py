@@ -192,6 +192,15 @@ CLIENT_CLASSES: frozenset[str] = frozenset(
 #: Methods that close a client or a pool.
 CLOSE_METHODS: frozenset[str] = frozenset({"aclose", "close", "disconnect"})
 
+#: Library calls that keep the client given to them (first argument, or the keyword) and the
+#: call that closes it: ``await FastAPILimiter.init(client)`` at startup, ``await
+#: FastAPILimiter.close()`` at shutdown (fastapi-limiter 0.1: ``cls.redis.aclose()``).
+KEEPERS: dict[str, tuple[str, str]] = {
+    "fastapi_limiter.FastAPILimiter.init": ("redis", "fastapi_limiter.FastAPILimiter.close"),
+}
+#: Their packages: the extractor keeps the calls into them.
+KEEPER_PACKAGES: frozenset[str] = frozenset(name.split(".", 1)[0] for name in KEEPERS)
+
 #: Methods whose results are safe per request (they borrow the client's pool).
 SAFE_PER_REQUEST_METHODS: frozenset[str] = frozenset({"pipeline", "pubsub", "client", "lock"})
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from .. import redis_api
 from ..diagnostics import Finding
 from ..project.objects import receiver_of_close, state_name
 from ..project.summary import FunctionSummary
@@ -18,7 +19,9 @@ class LifespanClientNotClosed(Rule):
     what_it_does = """
         Finds a client or pool that a lifespan (before its `yield`) or a startup hook stores in
         app state, a module variable or a local, when no shutdown code (the lifespan after its
-        `yield`, a shutdown hook, or what they call) closes it, or a client owning it.
+        `yield`, a shutdown hook, or what they call) closes it, or a client owning it, or the
+        library it was handed to (fastapi-limiter's `FastAPILimiter.close()` closes the client
+        given to `FastAPILimiter.init`).
     """
     why_is_this_bad = """
         The connections stay open until the process dies; on reload (uvicorn `--reload`, tests
@@ -172,6 +175,29 @@ def _closed_at_shutdown(context: RuleContext) -> set[str]:
                 closed |= _aliases(call.assigned_to, function)
     for function in context.model.functions.values():
         closed |= _close_callbacks(function)
+    return closed | _closed_by_keepers(context)
+
+
+def _closed_by_keepers(context: RuleContext) -> set[str]:
+    """Clients handed to a library that closes them in a close call of its own, where shutdown
+    code makes that call (``FastAPILimiter.init(client)``, then ``FastAPILimiter.close()``)."""
+    model = context.model
+    shutdown = [f for q in context.requests.shutdown if (f := model.functions.get(q))]
+    called = {model.resolve(call.callee, f.local_types) for f in shutdown for call in f.calls}
+    keepers = {
+        init: keyword for init, (keyword, close) in redis_api.KEEPERS.items() if close in called
+    }
+    closed: set[str] = set()
+    if not keepers:
+        return closed
+    for function in model.functions.values():
+        for call in function.calls:
+            keyword = keepers.get(model.resolve(call.callee, function.local_types))
+            if keyword is None:
+                continue
+            given = call.args[0] if call.args else dict(call.keywords).get(keyword)
+            if given:
+                closed |= _through_getters(context, given, function)
     return closed
 
 
