@@ -16,6 +16,7 @@ from typing import Union
 from ..frameworks import STATE_ITEM_OWNERS
 from ..source import SourceFile, parse_text
 from .summary import (
+    GUARD_LIFESPAN,
     GUARD_ONCE,
     AssignSite,
     CallSite,
@@ -378,6 +379,8 @@ class _Extractor:
             guard = self.guard_targets(stmt.test)
             if self.sets_flag(stmt.body, guard):
                 guard = guard | {GUARD_ONCE}
+            if _lifespan_only(stmt.test):
+                guard = guard | {GUARD_LIFESPAN}
             self.guards.append(guard)
             self.visit_body(stmt.body)
             self.guards.pop()
@@ -1065,6 +1068,9 @@ class _Extractor:
             )
         if guarded and assigned_to is not None and assigned_to.startswith("local:"):
             self.local_guarded.append((len(self.function.calls), assigned_to))
+        # Under an ASGI lifespan test the call runs once per server whatever it makes (kept
+        # out of ``local_guarded``: a local made there is once even if nothing stores it).
+        lifespan_only = any(GUARD_LIFESPAN in g for g in self.guards)
         self.function.calls.append(
             CallSite(
                 callee=callee,
@@ -1077,10 +1083,13 @@ class _Extractor:
                 awaited=awaited,
                 context=context,
                 assigned_to=assigned_to,
-                guarded=guarded,
+                guarded=guarded or lifespan_only,
                 after_yield=self.seen_yield,
                 guard_refs=frozenset(
-                    ref for g in self.guards for ref in g if ref == GUARD_ONCE or _lasting(ref)
+                    ref
+                    for g in self.guards
+                    for ref in g
+                    if ref in (GUARD_ONCE, GUARD_LIFESPAN) or _lasting(ref)
                 ),
             )
         )
@@ -1096,6 +1105,46 @@ class _Extractor:
         return any(
             _root(ref) in self.keep_roots for arg in args if arg is not None for ref in _refs(arg)
         )
+
+
+def _lifespan_only(test: ast.expr) -> bool:
+    """Does ``test`` admit only ASGI lifespan events: ``scope["type"] == "lifespan"``,
+    ``message["type"] in ("lifespan.startup", ...)`` (or ``.get("type")``)?
+
+    A pure ASGI middleware sees the lifespan scope once per server, in the same ``__call__``
+    that runs per request; what it does for the lifespan is startup or shutdown code.
+    """
+    if not (
+        isinstance(test, ast.Compare)
+        and len(test.ops) == 1
+        and isinstance(test.ops[0], (ast.Eq, ast.In))
+        and _reads_type(test.left)
+    ):
+        return False
+    compared = test.comparators[0]
+    values = compared.elts if isinstance(compared, (ast.Tuple, ast.List, ast.Set)) else [compared]
+    return bool(values) and all(
+        isinstance(v, ast.Constant)
+        and isinstance(v.value, str)
+        and (v.value == "lifespan" or v.value.startswith("lifespan."))
+        for v in values
+    )
+
+
+def _reads_type(node: ast.expr) -> bool:
+    """``X["type"]`` or ``X.get("type")``: the event or scope type of an ASGI message."""
+    if isinstance(node, ast.Subscript):
+        key = node.slice
+    elif (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "get"
+        and node.args
+    ):
+        key = node.args[0]
+    else:
+        return False
+    return isinstance(key, ast.Constant) and key.value == "type"
 
 
 def _lasting(ref: str) -> bool:

@@ -16,7 +16,7 @@ from ..frameworks import Knowledge
 from ..frameworks.base import Kind, Registration
 from .model import ProjectModel
 from .routes import RoutePrefixes
-from .summary import GUARD_ONCE, CallSite, ClassSummary, FunctionSummary
+from .summary import GUARD_LIFESPAN, GUARD_ONCE, CallSite, ClassSummary, FunctionSummary
 
 #: Decorators that make a function run once and cache its result: the singleton idiom.
 SINGLETON_DECORATORS = frozenset(
@@ -351,7 +351,10 @@ class RequestAnalysis:
                             continue
                         target = self.model.resolve(arg, types)
                         if target in self.model.functions:
-                            edges.append(Edge(target, "called by", call.after_yield))
+                            # ``await self.app(scope, receive_lifespan, send)`` in an ASGI
+                            # lifespan branch: the wrapped ``receive`` runs for the lifespan.
+                            once = GUARD_LIFESPAN in call.guard_refs
+                            edges.append(Edge(target, "called by", call.after_yield, once))
             for site in function.withs:
                 # ``with session:`` on an instance of a project class.
                 held = self.model.resolve(site.expr, types)
@@ -605,7 +608,7 @@ def _sets_guard(call: CallSite, callee: FunctionSummary) -> bool:
     ``self.conn``; ``if _client is None: _init()``, ``_init`` assigning the global)?"""
     if not call.guard_refs:
         return False
-    if GUARD_ONCE in call.guard_refs:
+    if GUARD_ONCE in call.guard_refs or GUARD_LIFESPAN in call.guard_refs:
         return True
     sets = {assign.target for assign in callee.assigns}
     sets.update(site.assigned_to for site in callee.calls if site.assigned_to is not None)

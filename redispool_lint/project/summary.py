@@ -36,6 +36,10 @@ class Span(NamedTuple):
 #: In ``CallSite.guard_refs``: the ``if`` body sets the flag it tests (``if not self.connected:
 #: ...; self.connected = True``), so whatever it calls runs once.
 GUARD_ONCE = "<once>"
+#: In ``CallSite.guard_refs``: the ``if`` admits only ASGI lifespan events (``scope["type"] ==
+#: "lifespan"``, ``message["type"] == "lifespan.startup"``). A pure ASGI middleware's
+#: ``__call__`` runs per request, but that branch runs once per server: startup or shutdown.
+GUARD_LIFESPAN = "<lifespan>"
 
 
 class CallSite(NamedTuple):
