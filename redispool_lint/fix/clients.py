@@ -106,6 +106,9 @@ class Clients:
             # The lifespan would store the coroutine, not the client, unless it awaited it.
             raise CannotFix(f"`{constructor.qualname}` is a coroutine function")
         app = self.ctx.apps.app_of(function.qualname)
+        if app is None and not self.ctx.apps.apps:
+            # (A Litestar, Quart, Sanic, Django... app: the lifespan side is not rewritten.)
+            raise CannotFix("`--fix` moves clients into FastAPI and Starlette lifespans only")
         if app is None:
             raise CannotFix("the application whose requests run this code was not found")
         unsafe: str | None = None
