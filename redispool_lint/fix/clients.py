@@ -106,11 +106,12 @@ class Clients:
             # The lifespan would store the coroutine, not the client, unless it awaited it.
             raise CannotFix(f"`{constructor.qualname}` is a coroutine function")
         app = self.ctx.apps.app_of(function.qualname)
-        if app is None and not self.ctx.apps.apps:
-            # (A Litestar, Quart, Sanic, Django... app: the lifespan side is not rewritten.)
-            raise CannotFix("`--fix` moves clients into FastAPI and Starlette lifespans only")
         if app is None:
-            raise CannotFix("the application whose requests run this code was not found")
+            # (Or a Litestar, Quart, Sanic, Django... app: their lifespans are not rewritten.)
+            raise CannotFix(
+                "no FastAPI or Starlette application was found to run this code (`--fix` moves "
+                "clients into their lifespans only)"
+            )
         unsafe: str | None = None
         if found.ownership is Ownership.POOL:
             return self.pool_target(finding, module, function, call, app)
