@@ -289,12 +289,11 @@ def test_unawaited_aioredis_close_gains_await_and_keeps_its_name(
     assert "aclose" not in out
 
 
-def test_a_django_view_beside_a_fastapi_service_is_not_rewritten_against_it(
+def test_a_django_view_is_not_rewritten_even_beside_a_fastapi_service(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The project's one FastAPI app serves what no route of it reaches only when that code
-    could be its (a Route list, a GraphQL router, a Socket.IO server around it): a Django
-    view in the same repository is served by Django."""
+    """``--fix`` moves clients into FastAPI and Starlette lifespans: a Django view gets a note
+    saying so, also when the repository holds a FastAPI service too (which does not serve it)."""
     (tmp_path / "views.py").write_text(
         "import redis\nfrom django.http import JsonResponse\n\n\n"
         "def counter(request):\n"
@@ -306,37 +305,18 @@ def test_a_django_view_beside_a_fastapi_service_is_not_rewritten_against_it(
         'urlpatterns = [path("count/", views.counter)]\n',
         encoding="utf-8",
     )
+    monkeypatch.chdir(tmp_path)
+    note = "no automatic fix: no FastAPI or Starlette application was found to run this code"
+    code, _, err = run(tmp_path, ".", "--diff")
+    assert code == 1
+    assert "views.py:6:31: RPL002" in err and note in err
     (tmp_path / "api.py").write_text(
         'from fastapi import FastAPI\n\napp = FastAPI()\n\n\n@app.get("/health")\n'
         "async def health():\n    return {}\n",
         encoding="utf-8",
     )
-    monkeypatch.chdir(tmp_path)
     before = snapshot(tmp_path)
     code, out, _ = run(tmp_path, ".", "--fix", "--unsafe-fixes")
     assert snapshot(tmp_path) == before
     assert code == 1
-    assert "views.py:6:31: RPL002" in out
-    assert "no automatic fix: no FastAPI or Starlette application was found" in out
-
-
-def test_the_note_says_which_applications_the_fix_rewrites(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A project with no FastAPI or Starlette application (a Django site): the note says what
-    ``--fix`` covers."""
-    (tmp_path / "views.py").write_text(
-        "import redis\nfrom django.http import JsonResponse\n\n\n"
-        "def counter(request):\n"
-        '    return JsonResponse({"n": redis.Redis(host="localhost").incr("n")})\n',
-        encoding="utf-8",
-    )
-    (tmp_path / "urls.py").write_text(
-        "from django.urls import path\n\nimport views\n\n"
-        'urlpatterns = [path("count/", views.counter)]\n',
-        encoding="utf-8",
-    )
-    monkeypatch.chdir(tmp_path)
-    code, _, err = run(tmp_path, ".", "--diff")
-    assert code == 1
-    assert "no automatic fix: no FastAPI or Starlette application was found" in err
+    assert "views.py:6:31: RPL002" in out and note in out
