@@ -56,30 +56,16 @@ class CloseRewriter:
         node = self.ctx.call_node(parsed, call)
         if not isinstance(node.func, cst.Attribute) or node.func.attr.value != "close":
             raise CannotFix("not a `.close()` call")
-        receiver = parsed.position(node.func.value)
-        for inner in function.calls:
-            span = inner.span
-            if (span.row, span.column, span.end_row, span.end_column) != (
-                receiver.start.line,
-                receiver.start.column,
-                receiver.end.line,
-                receiver.end.column,
-            ):
-                continue
-            callee = self.ctx.model.functions.get(self.ctx.model.resolve(inner.callee))
-            if callee is not None and callee.is_async and not inner.awaited:
-                # ``get_client().close()`` with ``async def get_client``: the receiver is a
-                # coroutine, and ``await get_client().aclose()`` would fail the same way.
-                raise CannotFix(f"`{callee.name}()` is a coroutine here: await it first")
-        ops = FileOps(parsed)
-        # aioredis 2.x has no `aclose()`: its `close()` is the coroutine, and only wants `await`.
         objects = self.ctx.objects
         held = split_method(call.callee)[0]
-        constructor = (
-            objects.holds(held, function)
-            or objects.annotated_class(held, function)
-            or objects.attribute_class(held)
-        )
+        getter = objects.unawaited_getter(held, call, function)
+        if getter is not None:
+            # ``get_client().close()`` with ``async def get_client``: the receiver is a
+            # coroutine, and ``await get_client().aclose()`` would fail the same way.
+            raise CannotFix(f"`{getter.name}()` is a coroutine here: await it first")
+        ops = FileOps(parsed)
+        # aioredis 2.x has no `aclose()`: its `close()` is the coroutine, and only wants `await`.
+        constructor = objects.kind_of(held, function)
         name = "close" if constructor and not redis_api.has_aclose(constructor) else "aclose"
         if name == "aclose":
             ops.on(node.func, lambda n: n.with_changes(attr=cst.Name("aclose")))

@@ -154,6 +154,35 @@ class RedisObjects:
             self._instance_attributes = found
         return self._instance_attributes.get(ref)
 
+    def kind_of(self, ref: str, function: FunctionSummary) -> Constructor | None:
+        """The constructor of the kind of object a reference holds, for questions about the
+        kind only (is it an asyncio client? has it ``aclose()``?): what it holds, else what its
+        parameter annotation or its instance attribute's stores say."""
+        return (
+            self.holds(ref, function)
+            or self.annotated_class(ref, function)
+            or self.attribute_class(ref)
+        )
+
+    def unawaited_getter(
+        self, receiver: str, call: CallSite, function: FunctionSummary
+    ) -> FunctionSummary | None:
+        """The project ``async def`` whose call, not awaited, is the receiver of ``call``
+        (``get_client().close()``: the receiver is a coroutine, not a client), or None."""
+        if not receiver.endswith("()"):
+            return None
+        for inner in function.calls:
+            if inner.callee != receiver[:-2] or inner.awaited:
+                continue
+            if (inner.span.row, inner.span.column) != (call.span.row, call.span.column):
+                continue  # (a chained call starts where its receiver does)
+            getter = self.model.functions.get(
+                self.model.resolve(inner.callee, function.local_types)
+            )
+            if getter is not None and getter.is_async:
+                return getter
+        return None
+
     def is_fresh(self, ref: str | None, function: FunctionSummary) -> bool:
         """True for a reference to an object this very function creates (a local pool)."""
         if ref is None:

@@ -5,7 +5,6 @@ from collections.abc import Iterator
 from .. import redis_api
 from ..diagnostics import Finding
 from ..project.objects import split_method
-from ..project.summary import CallSite, FunctionSummary
 from .base import Rule, RuleContext
 
 
@@ -63,12 +62,7 @@ class DeprecatedAsyncClose(Rule):
                 # caller passes (`close_redis(app.state.redis)` at shutdown); so is an
                 # attribute that the class's methods set to one (`self.client = Redis(...)`
                 # in `connect`, closed in `disconnect`).
-                objects = context.objects
-                constructor = (
-                    objects.holds(receiver, function)
-                    or objects.annotated_class(receiver, function)
-                    or objects.attribute_class(receiver)
-                )
+                constructor = context.objects.kind_of(receiver, function)
                 if constructor is None or not redis_api.close_is_coroutine(constructor):
                     continue
                 # aioredis 2.x has no `aclose()`: its `close()` is the coroutine to await, so
@@ -76,12 +70,12 @@ class DeprecatedAsyncClose(Rule):
                 name = "aclose" if redis_api.has_aclose(constructor) else "close"
                 if name == "close" and call.awaited:
                     continue
-                getter = _unawaited_coroutine(context, receiver, call, function)
+                getter = context.objects.unawaited_getter(receiver, call, function)
                 if getter is not None:
                     message = (
-                        f"`{getter}()` is an `async def` called without `await`: "
+                        f"`{getter.name}()` is an `async def` called without `await`: "
                         f"`{call.written}()` closes the coroutine, not the client; nothing is "
-                        f"closed (`await (await {getter}()).{name}()`)"
+                        f"closed (`await (await {getter.name}()).{name}()`)"
                     )
                 elif name == "close":
                     message = (
@@ -99,22 +93,3 @@ class DeprecatedAsyncClose(Rule):
                         "awaited: nothing is closed; use `await ...aclose()`"
                     )
                 yield context.finding(type(self), call.span, message)
-
-
-def _unawaited_coroutine(
-    context: RuleContext, receiver: str, call: CallSite, function: FunctionSummary
-) -> str | None:
-    """The name of the project ``async def`` whose call, not awaited, is the receiver
-    (``get_client().close()``), or None."""
-    if not receiver.endswith("()"):
-        return None
-    for inner in function.calls:
-        if inner.callee != receiver[:-2] or inner.awaited:
-            continue
-        if (inner.span.row, inner.span.column) != (call.span.row, call.span.column):
-            continue
-        model = context.model
-        getter = model.functions.get(model.resolve(inner.callee, function.local_types))
-        if getter is not None and getter.is_async:
-            return getter.name
-    return None
