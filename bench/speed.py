@@ -25,7 +25,9 @@ once, in turn), so that a busy machine slows them all alike:
 * the floor under any of it: a Python process that lists the tree and reads every ``.py`` file,
   the same after importing redispool-lint (what the linter pays before it parses a file), and
   the same without the import but with an ``ast.parse`` of the files the analysis parses (the
-  least any CPython implementation of this analysis can pay).
+  least any CPython implementation of this analysis can pay), and that with click imported and
+  one ``ast.walk`` of each parsed tree (the least one with this command line can pay that
+  looks at what it parsed).
 
 Reports medians, ratios to ruff, the peak memory (max RSS) of each process (``os.wait4``), and
 warm-cache runs on (c) and (c'): the cache filled, one file changed, then ``redispool-lint FILE``
@@ -91,9 +93,15 @@ print(count)
 
 #: The floor under any CPython implementation of the analysis: ``READ_LOOP`` (without even
 #: importing the linter), then ``ast.parse`` of just the files the analysis parses (listed in
-#: ``sys.argv[2]``, one path a line, as ``os.walk`` spells them).
+#: ``sys.argv[2]``, one path a line, as ``os.walk`` spells them). With ``walk`` as
+#: ``sys.argv[3]``, as an implementation with this one's command line would run it: click (the
+#: CLI library) imported first, and every node of each parsed tree visited once (``ast.walk``),
+#: the least an analysis that looks at what it parsed can pay before it resolves a name.
 PARSE_NEEDED_LOOP = r"""
 import ast, os, sys
+walk = sys.argv[3:] == ["walk"]
+if walk:
+    import click
 with open(sys.argv[2], encoding="utf-8") as listing:
     needed = set(listing.read().splitlines())
 count = 0
@@ -104,8 +112,8 @@ for folder, dirs, files in os.walk(sys.argv[1]):
             with open(path, "rb") as handle:
                 data = handle.read()
             if path in needed:
-                ast.parse(data)
-                count += 1
+                tree = ast.parse(data)
+                count += sum(1 for _ in ast.walk(tree)) if walk else 1
 print(count)
 """
 
@@ -201,6 +209,14 @@ def tools(tree: Path) -> dict[str, list[str]]:
         FLOOR_READ: [sys.executable, "-c", READ_LOOP, str(tree)],
         FLOOR_IMPORT: [sys.executable, "-c", "import redispool_lint.cli\n" + READ_LOOP, str(tree)],
         FLOOR_PARSE: [sys.executable, "-c", PARSE_NEEDED_LOOP, str(tree), str(_listing(tree))],
+        FLOOR_WALK: [
+            sys.executable,
+            "-c",
+            PARSE_NEEDED_LOOP,
+            str(tree),
+            str(_listing(tree)),
+            "walk",
+        ],
     }
 
 
@@ -219,6 +235,7 @@ def _listing(tree: Path) -> Path:
 FLOOR_READ = "python: start, list and read every file"
 FLOOR_IMPORT = "the same, after importing redispool-lint"
 FLOOR_PARSE = "python: start, read every file, ast.parse the files the analysis parses"
+FLOOR_WALK = "the same, after importing click, with one ast.walk of each parsed tree"
 
 
 def measure(tree: Path, runs: int) -> dict[str, Sample]:
@@ -274,12 +291,15 @@ def table(title: str, tree: Path, samples: dict[str, Sample]) -> list[str]:
         )
     floor = samples[FLOOR_IMPORT].median
     parse_floor = samples[FLOOR_PARSE].median
+    walk_floor = samples[FLOOR_WALK].median
     parsed = len(_listing(tree).read_text(encoding="utf-8").splitlines())
     lines.append(
         f"\nWhat redispool-lint pays before it parses a file (start, import, read): "
         f"{floor:.3f} s, {floor / ruff:.2f}x ruff. The floor under any CPython implementation "
         f"of the analysis (start, read every file, `ast.parse` the {parsed:,} files this one "
-        f"parses; no import, no analysis): {parse_floor:.3f} s, {parse_floor / ruff:.2f}x ruff.\n"
+        f"parses; no import, no analysis): {parse_floor:.3f} s, {parse_floor / ruff:.2f}x ruff. "
+        f"With click imported and each parsed tree walked once (no name resolved, no rule run): "
+        f"{walk_floor:.3f} s, {walk_floor / ruff:.2f}x ruff.\n"
     )
     lines.append(f"Largest worker process of redispool-lint: {worker_peak(tree):.0f} MiB.\n")
     return lines

@@ -320,3 +320,75 @@ def test_a_django_view_is_not_rewritten_even_beside_a_fastapi_service(
     assert snapshot(tmp_path) == before
     assert code == 1
     assert "views.py:6:31: RPL002" in out and note in out
+
+
+_EVENT_HANDLER_APP = (
+    "import redis.asyncio as redis\n"
+    "from fastapi import FastAPI, Request\n\n\n"
+    "async def start() -> None:\n"
+    '    app.state.pool = redis.ConnectionPool.from_url("redis://localhost")\n\n\n'
+    "async def stop() -> None:\n"
+    "    await app.state.pool.aclose()\n\n\n"
+    "app = FastAPI()\n"
+    'app.add_event_handler("startup", {startup})\n'
+    'app.add_event_handler("shutdown", stop)\n\n\n'
+    '@app.get("/{{key}}")\n'
+    "async def read(key: str, request: Request) -> object:\n"
+    "    {client}\n"
+    "        return await client.get(key)\n"
+)
+
+
+def test_handlers_given_to_add_event_handler_make_the_client(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Starlette < 1.0's ``app.add_event_handler``: a new lifespan could not take the handlers
+    over (the registrations stay), so the startup handler makes the client where it makes the
+    pool, and the shutdown handler's close of the pool becomes the client's."""
+    client = "async with redis.Redis.from_pool(request.app.state.pool) as client:"
+    (tmp_path / "app.py").write_text(
+        _EVENT_HANDLER_APP.format(startup="start", client=client), encoding="utf-8"
+    )
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run(tmp_path, ".", "--fix")
+    assert code == 0, out
+    fixed = (tmp_path / "app.py").read_text(encoding="utf-8")
+    assert (
+        '    app.state.pool = redis.ConnectionPool.from_url("redis://localhost")\n'
+        "    app.state.redis = redis.Redis.from_pool(app.state.pool)\n" in fixed
+    )
+    assert "async def stop() -> None:\n    await app.state.redis.aclose()\n" in fixed
+    assert "    client = request.app.state.redis\n    return await client.get(key)\n" in fixed
+    assert "lifespan" not in fixed
+    compile(fixed, "app.py", "exec")
+
+
+@pytest.mark.parametrize(
+    ("startup", "client", "reason"),
+    [
+        (
+            "lambda: None",
+            "async with redis.Redis.from_pool(request.app.state.pool) as client:",
+            "the application registers startup code the fix does not move",
+        ),
+        (
+            "start",
+            'async with redis.Redis.from_url("redis://localhost") as client:',
+            "startup code is registered with `add_event_handler`, and the client's pool is not "
+            "one the startup handlers set on app state",
+        ),
+    ],
+    ids=["handler-not-a-known-function", "client-with-a-pool-of-its-own"],
+)
+def test_add_event_handler_apps_left_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, startup: str, client: str, reason: str
+) -> None:
+    (tmp_path / "app.py").write_text(
+        _EVENT_HANDLER_APP.format(startup=startup, client=client), encoding="utf-8"
+    )
+    monkeypatch.chdir(tmp_path)
+    before = snapshot(tmp_path)
+    code, out, _ = run(tmp_path, ".", "--fix", "--unsafe-fixes")
+    assert code == 1
+    assert reason in out
+    assert snapshot(tmp_path) == before

@@ -31,11 +31,16 @@ class App:
     call: CallSite
     framework: str
     lifespan: FunctionSummary | None = None
-    #: ``@app.on_event("startup")`` / ``("shutdown")`` functions, in source order.
+    #: ``@app.on_event("startup")`` / ``("shutdown")`` functions and the functions given to
+    #: ``app.add_event_handler``, in source order.
     on_startup: list[FunctionSummary] = field(default_factory=list)
     on_shutdown: list[FunctionSummary] = field(default_factory=list)
-    #: Lifecycle registered in ways the fix does not rewrite (``add_event_handler``,
-    #: ``on_startup=[...]``): creating a lifespan would silently drop them.
+    #: Some of those are registered by ``add_event_handler``: a new lifespan could not take
+    #: them over (the registration call stays), but code can be added to them.
+    handlers_added_by_call: bool = False
+    #: Lifecycle registered in ways the fix does not rewrite (``on_startup=[...]``, a handler
+    #: ``add_event_handler`` is given that is not a known function): creating a lifespan would
+    #: silently drop them.
     other_lifecycle: bool = False
 
     @property
@@ -90,9 +95,35 @@ class Apps:
             for call in function.calls:
                 receiver, _, method = call.callee.rpartition(".")
                 if method == "add_event_handler":
-                    registered = self.app_named(receiver)
+                    # ``app.add_event_handler`` (Starlette < 1.0), or its router's (what
+                    # FastAPI keeps after Starlette 1.0 removed the app's).
+                    registered = self.app_named(receiver) or self.app_named(
+                        receiver.removesuffix(".router")
+                    )
                     if registered is not None:
-                        registered.other_lifecycle = True
+                        self._add_event_handler(registered, call, function)
+
+    def _add_event_handler(self, app: App, call: CallSite, caller: FunctionSummary) -> None:
+        """``app.add_event_handler("startup", handler)``: the handler is a function, or the
+        call of a project function that returns one (``create_start_app_handler(app)``, whose
+        nested ``start_app`` it returns: the FastAPI RealWorld example's shape)."""
+        event = call.first_string  # (given by position, or as ``event_type=``)
+        handler = call.args[1] if len(call.args) > 1 else dict(call.keywords).get("func")
+        function = None
+        if handler is not None:
+            model = self.model
+            if handler.endswith("()"):
+                maker = model.functions.get(model.resolve(handler[:-2], caller.local_types))
+                returned = set(maker.returns) if maker is not None else set()
+                if len(returned) == 1:
+                    function = model.functions.get(returned.pop())
+            else:
+                function = model.functions.get(model.resolve(handler, caller.local_types))
+        if function is None or event not in ("startup", "shutdown"):
+            app.other_lifecycle = True
+            return
+        app.handlers_added_by_call = True
+        (app.on_startup if event == "startup" else app.on_shutdown).append(function)
 
     def app_named(self, reference: str) -> App | None:
         variable = self.model.variable_of(reference) or reference

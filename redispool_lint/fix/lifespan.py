@@ -15,12 +15,12 @@ from dataclasses import dataclass
 import libcst as cst
 
 from ..project.objects import state_name
-from ..project.summary import FunctionSummary, ModuleSummary
+from ..project.summary import AssignSite, FunctionSummary, ModuleSummary
 from ..redis_api import Flavor
 from .apps import App
 from .clients import Clients, ClientSpec, Target
 from .context import FixContext
-from .cst_tools import CannotFix, FileOps, ImportSpec, ParsedFile, free_name
+from .cst_tools import CannotFix, FileOps, ImportSpec, ParsedFile, dotted_name, free_name
 from .lifespan_syntax import (
     add_dict_entry,
     add_keyword,
@@ -47,9 +47,11 @@ from .naming import (
     spell,
 )
 from .syntax import (
+    close_call,
     count_name,
     is_close_of,
     lines_above,
+    walk_statements,
 )
 
 #: Startup code registered on the router or the lifespan context: a new lifespan would skip it.
@@ -86,7 +88,17 @@ class LifespanPlanner:
         elif app.lifespan is not None:
             plan = self.plan_existing_lifespan(app, spec, group)
         else:
-            plan = self.plan_new_lifespan(app, spec, group)
+            try:
+                plan = self.plan_new_lifespan(app, spec, group)
+            except CannotFix as not_moved:
+                # Startup handlers that a new lifespan cannot take over can still make the
+                # client themselves.
+                if not app.on_startup:
+                    raise
+                try:
+                    plan = self.plan_startup_handlers(app, spec, group)
+                except CannotFix as not_added:
+                    raise CannotFix(f"{not_moved}, and {not_added}") from None
         # The next group of this app (another pool) must not take the same attribute.
         self._reserved.setdefault(id(app), set()).add(plan.attr)
         return plan
@@ -140,12 +152,19 @@ class LifespanPlanner:
                 return candidate
         return free_name(preferred, taken)
 
-    def pool_used_elsewhere(self, spec: ClientSpec, app: App, group: list[Target]) -> bool:
-        """Whether code other than the clients being fixed and the lifecycle uses the pool."""
+    def pool_used_elsewhere(
+        self,
+        spec: ClientSpec,
+        app: App,
+        group: list[Target],
+        lifecycle: Iterable[FunctionSummary] = (),
+    ) -> bool:
+        """Whether code other than the clients being fixed and the lifecycle (the lifespan or
+        handlers, and the ``lifecycle`` functions they call) uses the pool."""
         allowed: dict[str, list[tuple[int, int]]] = {}
         for t in group:
             allowed.setdefault(t.module.path, []).append((t.call.span.row, t.call.span.end_row))
-        for function in [*self.lifecycle_functions(app), *app.on_shutdown]:
+        for function in [*self.lifecycle_functions(app), *app.on_shutdown, *lifecycle]:
             if function.name == "<module>":
                 continue
             path = self.ctx.model.module_of(function).path
@@ -373,23 +392,91 @@ class LifespanPlanner:
     def require_state_set(self, app: App, attr: str) -> None:
         """The pool on ``app.state`` must be set before the client is made from it: by the
         startup code, or a project function it calls before its ``yield`` (``init_redis(app)``)."""
+        if self.state_set_at(app, attr) is None:
+            raise CannotFix(f"where `state.{attr}` is set at startup was not found")
+
+    def state_set_at(self, app: App, attr: str) -> tuple[FunctionSummary, AssignSite] | None:
+        """Where the startup code sets ``state.<attr>``: in itself, or in what it calls."""
+        for function in self.called_at(self.lifecycle_functions(app), before_yield=True):
+            for assign in function.assigns:
+                if state_name(assign.target) == attr and not assign.after_yield:
+                    return function, assign
+        return None
+
+    def called_at(
+        self, functions: Iterable[FunctionSummary], *, before_yield: bool
+    ) -> list[FunctionSummary]:
+        """``functions`` and the project functions they call, three calls deep (startup code
+        that calls ``init_redis(app)``, shutdown code that calls ``close_redis(app)``)."""
         model = self.ctx.model
-        pending = [(function, 0) for function in self.lifecycle_functions(app)]
+        pending = [(function, 0) for function in reversed(list(functions))]
+        found: list[FunctionSummary] = []
         seen: set[str] = set()
         while pending:
             function, depth = pending.pop()
             if function.qualname in seen:
                 continue
             seen.add(function.qualname)
-            for assign in function.assigns:
-                if state_name(assign.target) == attr and not assign.after_yield:
-                    return
+            found.append(function)
             if depth < 3:
-                for call in function.calls:
+                for call in reversed(function.calls):
+                    if before_yield and call.after_yield:
+                        continue
                     callee = model.functions.get(model.resolve(call.callee, function.local_types))
-                    if callee is not None and not call.after_yield:
+                    if callee is not None:
                         pending.append((callee, depth + 1))
-        raise CannotFix(f"where `state.{attr}` is set at startup was not found")
+        return found
+
+    def plan_startup_handlers(self, app: App, spec: ClientSpec, group: list[Target]) -> AppPlan:
+        """The client made by the startup handlers, right after they set the pool on app state
+        (``app.state.pool = ...``, in the handler or a function it calls); the pool's close in
+        the shutdown code of that file becomes the client's.
+
+        For startup handlers a new lifespan cannot take over: an app made in a factory, or
+        handlers given to ``add_event_handler`` (the FastAPI RealWorld example's
+        ``create_start_app_handler(app)``). They keep running: an app with no lifespan calls
+        them (REDIS-FACTS.md).
+        """
+        if spec.kind != "pool" or spec.pool_kind != "state":
+            raise CannotFix("the client's pool is not one the startup handlers set on app state")
+        found = self.state_set_at(app, spec.pool)
+        if found is None:
+            raise CannotFix(f"where `state.{spec.pool}` is set at startup was not found")
+        function, assign = found
+        module = self.ctx.model.module_of(function)
+        parsed = self.ctx.file(module.path)
+        fdef = parsed.function_at(function.span.row)
+        setting = _state_assignment(parsed, fdef, assign.span.row, spec.pool)
+        if fdef is None or setting is None:
+            raise CannotFix(f"the statement that sets `state.{spec.pool}` was not found")
+        statement, receiver = setting
+        ops = FileOps(parsed)
+        shutdown = self.called_at(app.on_shutdown, before_yield=False)
+        model = self.ctx.model
+        closes = _pool_closes(
+            parsed, [f for f in shutdown if model.module_of(f) is module], spec.pool
+        )
+        lifecycle = [*self.called_at(app.on_startup, before_yield=True), *shutdown]
+        # The client owns the pool only where the pool's close can become the client's.
+        owning = (
+            not spec.options
+            and bool(closes)
+            and not self.pool_used_elsewhere(spec, app, group, lifecycle)
+        )
+        pool_code = f"{receiver}.state.{spec.pool}"
+        avoid = local_names(fdef)
+        client, needed = self.client_code(spec, pool_code, owning, module, parsed, avoid, group)
+        ops.imports += needed
+        attr = self.free_attribute(app, spec, dict_style=False)
+        ops.after.setdefault(statement, []).append(
+            assignment(parsed, f"{receiver}.state.{attr}", client, indent_of(parsed, statement))
+        )
+        if owning:
+            for close, closed_receiver in closes:
+                new = parsed.statement(close_code(spec.flavor, f"{closed_receiver}.state.{attr}"))
+                ops.on(close, replace_statement(new))
+        how = "`Redis.from_pool(pool)`" if owning else "one client"
+        return AppPlan(app, "state", attr, ops, f"{how} in `{function.name}`")
 
     def plan_new_lifespan(self, app: App, spec: ClientSpec, group: list[Target]) -> AppPlan:
         """A new ``@asynccontextmanager`` lifespan above the app, passed as ``lifespan=``; the
@@ -403,6 +490,8 @@ class LifespanPlanner:
             # A lifespan set on the router, or startup code registered another way, would
             # replace or skip the lifespan the fix adds.
             raise CannotFix("the application registers startup code the fix does not move")
+        if app.handlers_added_by_call:
+            raise CannotFix("startup code is registered with `add_event_handler`")
         module = app.module
         parsed = self.ctx.file(module.path)
         call_node = self.ctx.call_node(parsed, app.call)
@@ -488,3 +577,54 @@ class LifespanPlanner:
         for node in hook_defs.values():
             ops.remove(node)
         return AppPlan(app, "state", attr, ops, f"a new `{name}`")
+
+
+def _state_assignment(
+    parsed: ParsedFile, fdef: cst.FunctionDef | None, row: int, attr: str
+) -> tuple[cst.CSTNode, str] | None:
+    """The statement on ``row`` of ``fdef`` that sets ``<receiver>.state.<attr>``, and the
+    receiver as written (``app``, ``self.app``)."""
+    if fdef is None:
+        return None
+    suffix = f".state.{attr}"
+    for statement in walk_statements(fdef.body):
+        if parsed.position(statement).start.line != row:
+            continue
+        if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+            return None
+        small = statement.body[0]
+        if isinstance(small, cst.Assign) and len(small.targets) == 1:
+            target: cst.BaseExpression = small.targets[0].target
+        elif isinstance(small, cst.AnnAssign) and small.value is not None:
+            target = small.target
+        else:
+            return None
+        written = dotted_name(target)
+        if written is None or not written.endswith(suffix) or written == suffix[1:]:
+            return None
+        return statement, written.removesuffix(suffix)
+    return None
+
+
+def _pool_closes(
+    parsed: ParsedFile, functions: Iterable[FunctionSummary], attr: str
+) -> list[tuple[cst.CSTNode, str]]:
+    """The statements of ``functions`` (of ``parsed``'s file) that close ``<receiver>.state.
+    <attr>`` (or its ``connection_pool``), with the receiver as written."""
+    found: list[tuple[cst.CSTNode, str]] = []
+    suffix = f".state.{attr}"
+    for function in functions:
+        fdef = parsed.function_at(function.span.row)
+        if fdef is None:
+            continue
+        for statement in walk_statements(fdef.body):
+            call = close_call(statement)
+            if call is None or not isinstance(call.func, cst.Attribute):
+                continue
+            written = dotted_name(call.func.value)
+            if written is None:
+                continue
+            written = written.removesuffix(".connection_pool")
+            if written.endswith(suffix) and written != suffix[1:]:
+                found.append((statement, written.removesuffix(suffix)))
+    return found
