@@ -331,12 +331,15 @@ _EVENT_HANDLER_APP = (
     "    await app.state.pool.aclose()\n\n\n"
     "app = FastAPI()\n"
     'app.add_event_handler("startup", {startup})\n'
-    'app.add_event_handler("shutdown", stop)\n\n\n'
+    "{shutdown}\n\n"
     '@app.get("/{{key}}")\n'
     "async def read(key: str, request: Request) -> object:\n"
     "    {client}\n"
     "        return await client.get(key)\n"
 )
+_SHUTDOWN = 'app.add_event_handler("shutdown", stop)\n'
+_FROM_POOL = "async with redis.Redis.from_pool(request.app.state.pool) as client:"
+_FROM_URL = 'async with redis.from_url("redis://localhost:6380") as client:'
 
 
 def test_handlers_given_to_add_event_handler_make_the_client(
@@ -345,9 +348,9 @@ def test_handlers_given_to_add_event_handler_make_the_client(
     """Starlette < 1.0's ``app.add_event_handler``: a new lifespan could not take the handlers
     over (the registrations stay), so the startup handler makes the client where it makes the
     pool, and the shutdown handler's close of the pool becomes the client's."""
-    client = "async with redis.Redis.from_pool(request.app.state.pool) as client:"
     (tmp_path / "app.py").write_text(
-        _EVENT_HANDLER_APP.format(startup="start", client=client), encoding="utf-8"
+        _EVENT_HANDLER_APP.format(startup="start", shutdown=_SHUTDOWN, client=_FROM_POOL),
+        encoding="utf-8",
     )
     monkeypatch.chdir(tmp_path)
     code, out, _ = run(tmp_path, ".", "--fix")
@@ -363,28 +366,57 @@ def test_handlers_given_to_add_event_handler_make_the_client(
     compile(fixed, "app.py", "exec")
 
 
+def test_a_client_with_its_own_pool_joins_the_handlers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A client with a pool of its own is made at the end of the startup handler and closed
+    at the end of the shutdown handler; the handlers' own pool is left as it was."""
+    (tmp_path / "app.py").write_text(
+        _EVENT_HANDLER_APP.format(startup="start", shutdown=_SHUTDOWN, client=_FROM_URL),
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run(tmp_path, ".", "--fix")
+    assert code == 0, out
+    fixed = (tmp_path / "app.py").read_text(encoding="utf-8")
+    assert (
+        '    app.state.pool = redis.ConnectionPool.from_url("redis://localhost")\n'
+        '    app.state.redis = redis.from_url("redis://localhost:6380")\n' in fixed
+    )
+    assert "    await app.state.pool.aclose()\n    await app.state.redis.aclose()\n" in fixed
+    compile(fixed, "app.py", "exec")
+
+
 @pytest.mark.parametrize(
-    ("startup", "client", "reason"),
+    ("startup", "shutdown", "client", "reason"),
     [
         (
             "lambda: None",
-            "async with redis.Redis.from_pool(request.app.state.pool) as client:",
+            _SHUTDOWN,
+            _FROM_POOL,
             "the application registers startup code the fix does not move",
         ),
         (
             "start",
-            'async with redis.Redis.from_url("redis://localhost") as client:',
-            "startup code is registered with `add_event_handler`, and the client's pool is not "
-            "one the startup handlers set on app state",
+            "",
+            _FROM_URL,
+            "startup code is registered with `add_event_handler`, and the application has no "
+            "shutdown handler to close the client in",
         ),
     ],
-    ids=["handler-not-a-known-function", "client-with-a-pool-of-its-own"],
+    ids=["handler-not-a-known-function", "no-shutdown-handler"],
 )
 def test_add_event_handler_apps_left_alone(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, startup: str, client: str, reason: str
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    startup: str,
+    shutdown: str,
+    client: str,
+    reason: str,
 ) -> None:
     (tmp_path / "app.py").write_text(
-        _EVENT_HANDLER_APP.format(startup=startup, client=client), encoding="utf-8"
+        _EVENT_HANDLER_APP.format(startup=startup, shutdown=shutdown, client=client),
+        encoding="utf-8",
     )
     monkeypatch.chdir(tmp_path)
     before = snapshot(tmp_path)

@@ -38,6 +38,10 @@ class App:
     #: Some of those are registered by ``add_event_handler``: a new lifespan could not take
     #: them over (the registration call stays), but code can be added to them.
     handlers_added_by_call: bool = False
+    #: The name each of those handlers reads the application by, where it has one: the app's
+    #: own variable for a handler beside it (module level, or nested in the same factory), the
+    #: parameter of the function that made the handler (``create_start_app_handler(app)``).
+    handler_app_names: dict[str, str] = field(default_factory=dict)
     #: Lifecycle registered in ways the fix does not rewrite (``on_startup=[...]``, a handler
     #: ``add_event_handler`` is given that is not a known function): creating a lifespan would
     #: silently drop them.
@@ -92,6 +96,7 @@ class Apps:
                     registered.on_startup.append(function)
                 elif decorator.first_string == "shutdown":
                     registered.on_shutdown.append(function)
+                self._name_app_in(registered, function)
             for call in function.calls:
                 receiver, _, method = call.callee.rpartition(".")
                 if method == "add_event_handler":
@@ -115,15 +120,44 @@ class Apps:
             if handler.endswith("()"):
                 maker = model.functions.get(model.resolve(handler[:-2], caller.local_types))
                 returned = set(maker.returns) if maker is not None else set()
-                if len(returned) == 1:
+                if maker is not None and len(returned) == 1:
                     function = model.functions.get(returned.pop())
+                    if function is not None:
+                        self._name_app_through_maker(app, function, maker, caller)
             else:
                 function = model.functions.get(model.resolve(handler, caller.local_types))
+                if function is not None:
+                    self._name_app_in(app, function)
         if function is None or event not in ("startup", "shutdown"):
             app.other_lifecycle = True
             return
         app.handlers_added_by_call = True
         (app.on_startup if event == "startup" else app.on_shutdown).append(function)
+
+    def _name_app_in(self, app: App, handler: FunctionSummary) -> None:
+        """The app's own variable, for a handler that can read it: nested in the factory that
+        makes the app, or at module level beside a module-level app."""
+        if app.at_module_level:
+            beside = handler.module == app.module.name and handler.class_qualname is None
+        else:
+            beside = handler.qualname.startswith(f"{app.owner.qualname}.")
+        if beside:
+            app.handler_app_names[handler.qualname] = app.name
+
+    def _name_app_through_maker(
+        self, app: App, handler: FunctionSummary, maker: FunctionSummary, caller: FunctionSummary
+    ) -> None:
+        """``create_start_app_handler(application)`` returns a ``start_app`` nested in it: the
+        handler reads the app by the maker's parameter that the call passes it to."""
+        if not handler.qualname.startswith(f"{maker.qualname}."):
+            return
+        for call in caller.calls:
+            if self.model.resolve(call.callee, caller.local_types) != maker.qualname:
+                continue
+            for index, argument in enumerate(call.args):
+                if argument == app.variable and index < len(maker.params):
+                    app.handler_app_names[handler.qualname] = maker.params[index]
+                    return
 
     def app_named(self, reference: str) -> App | None:
         variable = self.model.variable_of(reference) or reference

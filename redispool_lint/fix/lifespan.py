@@ -435,10 +435,12 @@ class LifespanPlanner:
         For startup handlers a new lifespan cannot take over: an app made in a factory, or
         handlers given to ``add_event_handler`` (the FastAPI RealWorld example's
         ``create_start_app_handler(app)``). They keep running: an app with no lifespan calls
-        them (REDIS-FACTS.md).
+        them (REDIS-FACTS.md). A client with a pool of its own (or of a module's pool) is made
+        at the end of the first startup handler instead, and closed at the end of the last
+        shutdown handler.
         """
         if spec.kind != "pool" or spec.pool_kind != "state":
-            raise CannotFix("the client's pool is not one the startup handlers set on app state")
+            return self.plan_client_in_handlers(app, spec, group)
         found = self.state_set_at(app, spec.pool)
         if found is None:
             raise CannotFix(f"where `state.{spec.pool}` is set at startup was not found")
@@ -477,6 +479,43 @@ class LifespanPlanner:
                 ops.on(close, replace_statement(new))
         how = "`Redis.from_pool(pool)`" if owning else "one client"
         return AppPlan(app, "state", attr, ops, f"{how} in `{function.name}`")
+
+    def plan_client_in_handlers(self, app: App, spec: ClientSpec, group: list[Target]) -> AppPlan:
+        """The client made at the end of the first startup handler, on the app's state, and
+        closed at the end of the last shutdown handler (the two in one file)."""
+        if not app.on_shutdown:
+            raise CannotFix("the application has no shutdown handler to close the client in")
+        startup, shutdown = app.on_startup[0], app.on_shutdown[-1]
+        module = self.ctx.model.module_of(startup)
+        if self.ctx.model.module_of(shutdown) is not module:
+            raise CannotFix("the startup and shutdown handlers live in different files")
+        parsed = self.ctx.file(module.path)
+        ends: list[tuple[cst.BaseStatement, str]] = []
+        for handler in (startup, shutdown):
+            fdef = parsed.function_at(handler.span.row)
+            app_name = app.handler_app_names.get(handler.qualname)
+            if fdef is None or app_name is None or app_name in local_names(fdef):
+                raise CannotFix(f"`{handler.name}` has no name for the application")
+            if has_return_or_yield(fdef) or not isinstance(fdef.body, cst.IndentedBlock):
+                raise CannotFix(f"`{handler.name}` may return before its end")
+            ends.append((fdef.body.body[-1], app_name))
+        (startup_end, startup_app), (shutdown_end, shutdown_app) = ends
+        startup_def = parsed.function_at(startup.span.row)
+        assert startup_def is not None
+        ops = FileOps(parsed)
+        client, _pool_code, owning = self.shared_client(
+            app, spec, group, startup_app, module, parsed, local_names(startup_def), ops
+        )
+        attr = self.free_attribute(app, spec, dict_style=False)
+        ops.after.setdefault(startup_end, []).append(
+            assignment(
+                parsed, f"{startup_app}.state.{attr}", client, indent_of(parsed, startup_end)
+            )
+        )
+        if owning or spec.kind == "own":
+            close = close_code(spec.flavor, f"{shutdown_app}.state.{attr}")
+            ops.after.setdefault(shutdown_end, []).append(parsed.statement(close))
+        return AppPlan(app, "state", attr, ops, f"one client in `{startup.name}`")
 
     def plan_new_lifespan(self, app: App, spec: ClientSpec, group: list[Target]) -> AppPlan:
         """A new ``@asynccontextmanager`` lifespan above the app, passed as ``lifespan=``; the
