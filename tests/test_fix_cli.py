@@ -342,48 +342,48 @@ _FROM_POOL = "async with redis.Redis.from_pool(request.app.state.pool) as client
 _FROM_URL = 'async with redis.from_url("redis://localhost:6380") as client:'
 
 
+@pytest.mark.parametrize(
+    ("client", "expected"),
+    [
+        (
+            _FROM_POOL,
+            [
+                '    app.state.pool = redis.ConnectionPool.from_url("redis://localhost")\n'
+                "    app.state.redis = redis.Redis.from_pool(app.state.pool)\n",
+                "async def stop() -> None:\n    await app.state.redis.aclose()\n",
+                "    client = request.app.state.redis\n    return await client.get(key)\n",
+            ],
+        ),
+        (
+            _FROM_URL,
+            [
+                '    app.state.pool = redis.ConnectionPool.from_url("redis://localhost")\n'
+                '    app.state.redis = redis.from_url("redis://localhost:6380")\n',
+                "    await app.state.pool.aclose()\n    await app.state.redis.aclose()\n",
+            ],
+        ),
+    ],
+    ids=["pool-set-by-the-handler", "client-with-a-pool-of-its-own"],
+)
 def test_handlers_given_to_add_event_handler_make_the_client(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, client: str, expected: list[str]
 ) -> None:
     """Starlette < 1.0's ``app.add_event_handler``: a new lifespan could not take the handlers
-    over (the registrations stay), so the startup handler makes the client where it makes the
-    pool, and the shutdown handler's close of the pool becomes the client's."""
+    over (the registrations stay), so the startup handler makes the client: where it makes the
+    pool the client reads (and the shutdown handler's close of that pool becomes the
+    client's), or, for a client with a pool of its own, at its end (closed at the end of the
+    shutdown handler)."""
     (tmp_path / "app.py").write_text(
-        _EVENT_HANDLER_APP.format(startup="start", shutdown=_SHUTDOWN, client=_FROM_POOL),
+        _EVENT_HANDLER_APP.format(startup="start", shutdown=_SHUTDOWN, client=client),
         encoding="utf-8",
     )
     monkeypatch.chdir(tmp_path)
     code, out, _ = run(tmp_path, ".", "--fix")
     assert code == 0, out
     fixed = (tmp_path / "app.py").read_text(encoding="utf-8")
-    assert (
-        '    app.state.pool = redis.ConnectionPool.from_url("redis://localhost")\n'
-        "    app.state.redis = redis.Redis.from_pool(app.state.pool)\n" in fixed
-    )
-    assert "async def stop() -> None:\n    await app.state.redis.aclose()\n" in fixed
-    assert "    client = request.app.state.redis\n    return await client.get(key)\n" in fixed
+    for text in expected:
+        assert text in fixed
     assert "lifespan" not in fixed
-    compile(fixed, "app.py", "exec")
-
-
-def test_a_client_with_its_own_pool_joins_the_handlers(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A client with a pool of its own is made at the end of the startup handler and closed
-    at the end of the shutdown handler; the handlers' own pool is left as it was."""
-    (tmp_path / "app.py").write_text(
-        _EVENT_HANDLER_APP.format(startup="start", shutdown=_SHUTDOWN, client=_FROM_URL),
-        encoding="utf-8",
-    )
-    monkeypatch.chdir(tmp_path)
-    code, out, _ = run(tmp_path, ".", "--fix")
-    assert code == 0, out
-    fixed = (tmp_path / "app.py").read_text(encoding="utf-8")
-    assert (
-        '    app.state.pool = redis.ConnectionPool.from_url("redis://localhost")\n'
-        '    app.state.redis = redis.from_url("redis://localhost:6380")\n' in fixed
-    )
-    assert "    await app.state.pool.aclose()\n    await app.state.redis.aclose()\n" in fixed
     compile(fixed, "app.py", "exec")
 
 
