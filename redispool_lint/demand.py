@@ -15,8 +15,9 @@ questions about them exactly as the full analysis would:
   bring in the files that use them.
 * **Resolution**: the modules the needed summaries refer to, forwards, from the summaries
   (``engine._needed``), where they may lead to a caller, Redis or a web framework's API.
-* **Lifespans**: what the callers pass as an app's ``lifespan=``, wherever its module leads: a
-  fix adds the shared client to it (``lifespan_refs``).
+* **What fixes read**: what the callers pass as an app's ``lifespan=`` (a fix adds the shared
+  client to it), and the dependencies whose values a Redis constructor's arguments read (a fix
+  calls them in the lifespan), wherever their modules lead (``fix_refs``).
 
 **Targeted analysis** (``Demand.target``, ``engine._needed_targeted``). When every reported file
 was named on the command line (pre-commit's changed files), the closure above still starts from
@@ -340,19 +341,35 @@ def resolving_refs(summary: ModuleSummary, constructor_names: frozenset[str]) ->
         yield from _held_refs(function)
 
 
-def lifespan_refs(summary: ModuleSummary) -> Iterator[str]:
-    """What a module's code passes as an application's lifespan (``FastAPI(lifespan=...)``).
+def fix_refs(summary: ModuleSummary, constructor_names: frozenset[str]) -> Iterator[str]:
+    """What a fix of a module's code reads that no finding depends on.
 
-    No finding depends on a lifespan that makes no Redis object (``resolving_refs`` leaves call
-    arguments out), but a fix adds the shared client to it: without its module, the fix
-    planner finds no lifespan where the full analysis does, and gives up (or would add a
-    second one). A keyword is cheap to follow; any call's ``lifespan=`` is taken.
+    * What it passes as an application's lifespan (``FastAPI(lifespan=...)``). No finding
+      depends on a lifespan that makes no Redis object (``resolving_refs`` leaves call
+      arguments out), but a fix adds the shared client to it: without its module, the fix
+      planner finds no lifespan where the full analysis does, and gives up (or would add a
+      second one). A keyword is cheap to follow; any call's ``lifespan=`` is taken.
+    * The dependency that gives a parameter a Redis constructor's arguments read
+      (``Redis.from_url(settings.redis_url)``, ``settings = Depends(get_settings)``): the fix
+      calls it in the lifespan, if it is a plain function (a settings module leads nowhere).
     """
     for function in summary.functions:
         for call in function.calls:
             for key, value in call.keywords:
                 if key == "lifespan":
                     yield from _expand(value)
+            if call.callee.rsplit(".", 1)[-1].removesuffix("()") not in constructor_names:
+                continue
+            for value in (*call.args, *(value for _, value in call.keywords)):
+                for ref in _expand(value):
+                    if not ref.startswith("param:"):
+                        continue
+                    given = function.local_types.get(ref.split(".", 1)[0], "")
+                    if given.startswith("dep:"):
+                        yield from _expand(given)
+                    elif given.startswith("ann:"):  # (an ``Annotated`` alias of this module)
+                        for dep in summary.annotated_dependencies.get(given[4:], ()):
+                            yield from _expand(dep)
 
 
 def held_refs(summary: ModuleSummary, constructor_names: frozenset[str]) -> Iterator[str]:

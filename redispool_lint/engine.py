@@ -20,9 +20,9 @@ from .config import Settings, selected_codes
 from .demand import (
     Demand,
     Namespace,
+    fix_refs,
     held_attributes,
     held_refs,
-    lifespan_refs,
     may_store_state,
     resolving_refs,
     stores_state,
@@ -519,10 +519,11 @@ def _needed(
     owners_done: set[int] = set()
     followed: set[str] = set()
     pending: list[str] = []
-    # The lifespans of the apps the callers make: followed whatever their modules lead to (a
-    # fix edits them; see ``lifespan_refs``).
-    lifespans: list[str] = []
-    lifespans_followed: set[str] = set()
+    # What fixes of the callers read that no finding depends on (the lifespans of the apps
+    # they make, the dependencies a constructor's arguments come from): followed whatever
+    # their modules lead to (see ``fix_refs``).
+    fix_reads: list[str] = []
+    fix_reads_followed: set[str] = set()
 
     while True:
         project.summarise(needed)
@@ -535,7 +536,7 @@ def _needed(
                 continue
             needed.update(namespace.with_packages(index))
             pending.extend(resolving_refs(summary, _CONSTRUCTOR_NAMES))
-            lifespans.extend(lifespan_refs(summary))
+            fix_reads.extend(fix_refs(summary, _CONSTRUCTOR_NAMES))
             # Another module's variable assigned here (``shared.client = Redis()``): code that
             # uses that module may close a long-lived client without naming Redis at all. Only
             # code that can reach a Redis constructor stores a client known to be Redis.
@@ -561,7 +562,7 @@ def _needed(
                 )
             ),
         )
-        lifespans = _follow_refs(project, namespace, lifespans, lifespans_followed, needed)
+        fix_reads = _follow_refs(project, namespace, fix_reads, fix_reads_followed, needed)
         new_owners = owners - owners_done
         owners_done |= owners
         if new_owners:

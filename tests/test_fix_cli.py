@@ -424,3 +424,41 @@ def test_add_event_handler_apps_left_alone(
     assert code == 1
     assert reason in out
     assert snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize(
+    "provider",
+    [
+        "async def get_settings() -> Settings:\n    return Settings()\n",
+        "def get_settings(request: Request) -> Settings:\n    return Settings()\n",
+        "def get_settings():\n    yield Settings()\n",
+    ],
+    ids=["async", "with-parameters", "generator"],
+)
+def test_a_dependency_the_lifespan_cannot_call_is_not_moved(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, provider: str
+) -> None:
+    """``Depends(get_settings)`` becomes ``get_settings()`` in the lifespan only when that call
+    gives the value: a plain function with no parameters."""
+    (tmp_path / "app.py").write_text(
+        "from fastapi import Depends, FastAPI, Request\n"
+        "from redis.asyncio import Redis\n\n\n"
+        "class Settings:\n"
+        '    redis_url = "redis://localhost"\n\n\n'
+        f"{provider}\n\n"
+        "app = FastAPI()\n\n\n"
+        '@app.get("/")\n'
+        "async def read(settings: Settings = Depends(get_settings)) -> object:\n"
+        "    async with Redis.from_url(settings.redis_url) as client:\n"
+        '        return await client.get("k")\n',
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    before = snapshot(tmp_path)
+    code, out, _ = run(tmp_path, ".", "--fix", "--unsafe-fixes")
+    assert code == 1
+    assert (
+        "no automatic fix: `settings` comes from the dependency `get_settings`, which the "
+        "lifespan cannot call as it is"
+    ) in " ".join(out.split())
+    assert snapshot(tmp_path) == before

@@ -115,16 +115,71 @@ class Clients:
         unsafe: str | None = None
         if found.ownership is Ownership.POOL:
             return self.pool_target(finding, module, function, call, app)
+        moved: cst.BaseExpression | None = None
         if found.ownership is Ownership.OWN_POOL:
             parsed = self.ctx.file(module.path)
             node = self.ctx.call_node(parsed, call)
             fdef = parsed.function_of(node)
             local = local_names(fdef) if fdef is not None else set()
-            spec, evaluated = self.own_spec(node, module, local, function.name, constructor.flavor)
-            unsafe = _evaluated_at_startup(evaluated)
+            moved, injected = self.dependency_values(node, module, function, local)
+            spec, evaluated = self.own_spec(
+                moved or node, module, local, function.name, constructor.flavor
+            )
+            unsafe = injected or _evaluated_at_startup(evaluated)
         else:
             spec = self._pool_client_spec(found, module, function, call, lifecycle=False)
-        return Target(finding, function, module, call, spec, app, unsafe)
+        return Target(finding, function, module, call, spec, app, unsafe, moved)
+
+    def dependency_values(
+        self,
+        node: cst.BaseExpression,
+        module: ModuleSummary,
+        function: FunctionSummary,
+        local: set[str],
+    ) -> tuple[cst.BaseExpression | None, str | None]:
+        """The constructor with each parameter the framework injects from a plain function
+        (``settings: Settings = Depends(get_settings)``) replaced by that function's call
+        (``get_settings()``), which the lifespan can make; and why that is unsafe. ``(None,
+        None)`` when no parameter is injected that way.
+
+        Unsafe: the lifespan calls the function once, and ``app.dependency_overrides`` (a test's
+        settings) no longer reach it.
+        """
+        calls: dict[str, str] = {}
+        for name in reference_names(node):
+            if name not in local or name not in function.params:
+                continue
+            providers = {
+                d.qualname: d for _, d in self.ctx.objects.injected(f"param:{name}", function)
+            }
+            if len(providers) != 1:
+                continue
+            provider = next(iter(providers.values()))
+            if provider.params or provider.is_async or provider.is_generator:
+                raise CannotFix(
+                    f"`{name}` comes from the dependency `{provider.name}`, which the lifespan "
+                    "cannot call as it is"
+                )
+            calls[name] = f"{self._written_name(provider, module)}()"
+        if not calls:
+            return None, None
+        moved = cst.parse_expression(renamed_code(node, calls))
+        described = ", ".join(f"`{call}`" for call in calls.values())
+        return moved, (
+            f"{described} would be called once at startup instead of on every request, where "
+            "`app.dependency_overrides` do not reach"
+        )
+
+    def _written_name(self, function: FunctionSummary, module: ModuleSummary) -> str:
+        """The name ``module`` knows a module-level function by."""
+        if function.class_qualname is None:
+            if function.module == module.name:
+                return function.name
+            for key, target in module.imports.items():
+                owner, _, name = key.rpartition(".")
+                if target == function.qualname and owner == module.name:
+                    return name
+        raise CannotFix(f"`{function.name}` is not imported where the client is made")
 
     def pool_target(
         self,
