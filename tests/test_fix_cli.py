@@ -38,6 +38,16 @@ def run(work: Path, *args: str, stdin: str | None = None) -> tuple[int, str, str
     return result.exit_code, result.stdout, result.stderr
 
 
+def unfixed_output(work: Path) -> str:
+    """What ``--fix --unsafe-fixes`` prints in ``work`` (the current folder), checking that it
+    found something and changed no file."""
+    before = snapshot(work)
+    code, out, _ = run(work, ".", "--fix", "--unsafe-fixes")
+    assert snapshot(work) == before
+    assert code == 1
+    return out
+
+
 @pytest.fixture
 def in_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     work = project(tmp_path, "lifespan_pool")
@@ -198,12 +208,9 @@ def test_a_client_made_by_a_coroutine_function_is_not_moved(
         encoding="utf-8",
     )
     monkeypatch.chdir(tmp_path)
-    before = snapshot(tmp_path)
-    code, out, _ = run(tmp_path, ".", "--fix", "--unsafe-fixes")
-    assert code == 1
+    out = unfixed_output(tmp_path)
     assert "RPL002" in out
     assert "no automatic fix: `arq.create_pool` is a coroutine function" in out
-    assert snapshot(tmp_path) == before
 
 
 def test_a_graphql_resolver_gets_no_request_parameter(
@@ -238,10 +245,7 @@ def test_a_graphql_resolver_gets_no_request_parameter(
         encoding="utf-8",
     )
     monkeypatch.chdir(tmp_path)
-    before = snapshot(tmp_path)
-    code, out, _ = run(tmp_path, ".", "--fix", "--unsafe-fixes")
-    assert snapshot(tmp_path) == before
-    assert code == 1
+    out = unfixed_output(tmp_path)
     assert "`Query.value` runs per request: it is a per-request hook (GraphQL resolver" in out
     assert "`total` runs per request: it is a per-request hook (GraphQL resolver" in out
     assert "no automatic fix: no `Request` in reach: `total` is not a route" in out
@@ -267,10 +271,7 @@ def test_close_on_an_async_getter_s_coroutine_is_not_rewritten(
         encoding="utf-8",
     )
     monkeypatch.chdir(tmp_path)
-    before = snapshot(tmp_path)
-    code, out, _ = run(tmp_path, ".", "--fix", "--unsafe-fixes")
-    assert snapshot(tmp_path) == before
-    assert code == 1
+    out = unfixed_output(tmp_path)
     assert "no automatic fix: `get_client()` is a coroutine here: await it first" in out
 
 
@@ -315,10 +316,7 @@ def test_a_django_view_is_not_rewritten_even_beside_a_fastapi_service(
         "async def health():\n    return {}\n",
         encoding="utf-8",
     )
-    before = snapshot(tmp_path)
-    code, out, _ = run(tmp_path, ".", "--fix", "--unsafe-fixes")
-    assert snapshot(tmp_path) == before
-    assert code == 1
+    out = unfixed_output(tmp_path)
     assert "views.py:6:31: RPL002" in out and note in out
 
 
@@ -419,11 +417,7 @@ def test_add_event_handler_apps_left_alone(
         encoding="utf-8",
     )
     monkeypatch.chdir(tmp_path)
-    before = snapshot(tmp_path)
-    code, out, _ = run(tmp_path, ".", "--fix", "--unsafe-fixes")
-    assert code == 1
-    assert reason in out
-    assert snapshot(tmp_path) == before
+    assert reason in unfixed_output(tmp_path)
 
 
 @pytest.mark.parametrize(
@@ -454,11 +448,7 @@ def test_a_dependency_the_lifespan_cannot_call_is_not_moved(
         encoding="utf-8",
     )
     monkeypatch.chdir(tmp_path)
-    before = snapshot(tmp_path)
-    code, out, _ = run(tmp_path, ".", "--fix", "--unsafe-fixes")
-    assert code == 1
     assert (
         "no automatic fix: `settings` comes from the dependency `get_settings`, which the "
         "lifespan cannot call as it is"
-    ) in " ".join(out.split())
-    assert snapshot(tmp_path) == before
+    ) in " ".join(unfixed_output(tmp_path).split())
