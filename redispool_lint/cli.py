@@ -81,6 +81,13 @@ def _use_color(choice: str) -> bool:
     "--output-file", "-o", type=click.Path(path_type=Path), help="Write the terminal output here."
 )
 @click.option("--statistics", is_flag=True, help="Count findings per rule.")
+@click.option("-q", "--quiet", is_flag=True, help="Print the findings, without the summary line.")
+@click.option(
+    "-s",
+    "--silent",
+    is_flag=True,
+    help="Print no report (the exit code still tells; FORMAT=FILE files are still written).",
+)
 @click.option("--explain", metavar="CODE", help="Print a rule's documentation and exit.")
 @click.option("--list-rules", is_flag=True, help="List every rule and exit.")
 @click.option(
@@ -121,6 +128,8 @@ def main(
     output_format: list[tuple[str, Path | None]],
     output_file: Path | None,
     statistics: bool,
+    quiet: bool,
+    silent: bool,
     explain: str | None,
     list_rules: bool,
     stdin_filename: Path | None,
@@ -168,6 +177,8 @@ def main(
             output_file=output_file,
             statistics=statistics,
             stdin_filename=stdin_filename,
+            quiet=quiet,
+            silent=silent,
         )
     except ConfigError as error:
         click.echo(f"redispool-lint: error: {error}", err=True)
@@ -221,6 +232,8 @@ def _run(
     output_file: Path | None,
     statistics: bool,
     stdin_filename: Path | None,
+    quiet: bool = False,
+    silent: bool = False,
 ) -> int:
     targets = list(paths) or [Path(".")]
     overrides: dict[Path, bytes] = {}
@@ -229,6 +242,7 @@ def _run(
         name = stdin_filename or Path("-.py")
         overrides[name.absolute()] = sys.stdin.buffer.read()
         targets = [name]
+    terminal = next((fmt for fmt, file in outputs if file is None), "full")
     changed = False
     would_fix = fixed_count = 0
     fixed: dict[str, list] = {}  # type: ignore[type-arg]
@@ -259,9 +273,10 @@ def _run(
         # Formats that carry fixes (json, sarif) need the planned rewrites attached to findings.
         plan = any(fmt in FIX_FORMATS for fmt, _ in outputs)
         result = lint(targets, settings, overrides=overrides, keep_sources=plan, plan_fixes=plan)
-        shown = {fmt for fmt, _ in outputs} | {
-            next((fmt for fmt, file in outputs if file is None), "full")
-        }
+        shown = {fmt for fmt, file in outputs if file is not None}
+        # (Quiet, the concise format's one hint, the summary's count, is not shown.)
+        if not silent and not (quiet and terminal == "concise"):
+            shown.add(terminal)
         hints = statistics or not shown.isdisjoint(HINT_FORMATS)
         if hints and not plan and any(f.code in _PLANNED_CODES for f in result.findings):
             # Say which findings --fix can fix (and why not, for the others): planning parses
@@ -270,21 +285,26 @@ def _run(
             result.plan_fixes()
     report = _report(result, style, unsafe)
     report.errors = [*result.errors, *errors]
-    for warning in result.warnings:
+    report.quiet = quiet
+    for warning in () if silent else result.warnings:
         click.echo(f"warning: {warning.path}: {warning.message}", err=True)
     if fix and show_fixes:
         report.fixed = fixed
     report.would_fix = would_fix
     report.fixed_count = fixed_count
     # One report, every format: the terminal's and each FORMAT=FILE, from the same run.
-    terminal = next((fmt for fmt, file in outputs if file is None), "full")
     terminal_style = style if output_file is None else Style(False)  # files get no colour codes
     text = FORMATS[terminal](report, terminal_style)
     if statistics:
         text = render_statistics(report, terminal_style)
     # With --diff, stdout carries only the diff (pipeable to `patch`/`git apply`), like ruff.
     to_stderr = (reading_stdin and fix) or diff
-    _emit(text, output_file, to_stderr=to_stderr, color=terminal_style.color)
+    if not silent:
+        _emit(text, output_file, to_stderr=to_stderr, color=terminal_style.color)
+    elif report.errors:
+        # Silence is for findings: a file that could not be read or fixed is still said.
+        for error in report.errors:
+            click.echo(f"redispool-lint: error: {error.path}: {error.message}", err=True)
     for fmt, file in outputs:
         if file is not None:
             _emit(FORMATS[fmt](report, Style(False)), file, to_stderr=False, color=False)

@@ -76,6 +76,27 @@ def test_clean_project_exits_0(project: Path) -> None:
     assert "All checks passed!" in out
 
 
+def test_quiet_prints_the_findings_without_the_summary(buggy: Path) -> None:
+    code, out, _ = run([".", "--quiet", "--format", "concise"], buggy)
+    assert code == 1
+    assert out.startswith("app.py:9:16: RPL001") and len(out.splitlines()) == 1
+    (buggy / "app.py").write_text(CLEAN, encoding="utf-8")
+    assert run([".", "-q"], buggy) == (0, "", "")
+
+
+def test_silent_prints_nothing_but_still_exits_1_and_writes_report_files(buggy: Path) -> None:
+    code, out, err = run([".", "-s", "--format", "sarif=report.sarif"], buggy)
+    assert (code, out, err) == (1, "", "")
+    assert "RPL001" in (buggy / "report.sarif").read_text(encoding="utf-8")
+
+
+def test_silent_still_names_a_file_it_could_not_read(buggy: Path) -> None:
+    (buggy / "broken.py").write_bytes(b"import redis\n\xff\xfe = 1\n")
+    code, out, err = run([".", "--silent"], buggy)
+    assert code == 2 and out == ""
+    assert "redispool-lint: error: broken.py:" in err
+
+
 def test_exit_zero(buggy: Path) -> None:
     code, out, _ = run([".", "--exit-zero"], buggy)
     assert code == 0 and "RPL001" in out

@@ -27,6 +27,8 @@ class Report:
     files: list[str] = field(default_factory=list)
     #: The folder display paths are relative to (the working directory): SARIF's %SRCROOT%.
     root: Path | None = None
+    #: ``--quiet``: the findings without the summary line (``Found 3 errors ...``).
+    quiet: bool = False
 
     def fixable(self, finding: Finding) -> bool:
         if finding.fix is None:

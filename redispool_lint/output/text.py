@@ -23,6 +23,8 @@ def _summary(report: Report) -> str:
     """One line: ``Found 3 errors (2 fixable with --fix, 1 more with --unsafe-fixes).``; after
     ``--fix``, ruff's ``Found 3 errors (2 fixed, 1 remaining).``; under ``--diff``, what the
     diff fixes and what it leaves: ``Would fix 2 errors; 1 error would remain.``"""
+    if report.quiet:
+        return ""
     count = len(report.findings)
     would = report.would_fix
     if would:
