@@ -385,14 +385,17 @@ def _add_noqa(paths: tuple[Path, ...], settings: Settings, fixing: bool) -> int:
 
 def _print_diff(changes: Mapping[str, tuple[SourceFile, str]]) -> None:
     for path, (source, new_text) in sorted(changes.items()):
-        sys.stdout.writelines(
-            difflib.unified_diff(
-                split_lines_keepends(source.text),
-                split_lines_keepends(new_text),
-                fromfile=f"a/{path}",
-                tofile=f"b/{path}",
-            )
-        )
+        for line in difflib.unified_diff(
+            split_lines_keepends(source.text),
+            split_lines_keepends(new_text),
+            fromfile=f"a/{path}",
+            tofile=f"b/{path}",
+        ):
+            if not line.endswith(("\n", "\r")):
+                # A file's last line without a line end: said as git says it, or the next line
+                # of the diff would continue it (and `git apply` rejects the patch).
+                line += "\n\\ No newline at end of file\n"
+            sys.stdout.write(line)
 
 
 def _emit(text: str, output_file: Path | None, *, to_stderr: bool, color: bool) -> None:

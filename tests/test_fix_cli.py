@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -104,6 +105,26 @@ def test_diff_rows_are_python_rows(in_project: Path) -> None:
             row += 1
             checked += 1
     assert checked > 10 and "\x0c" in out
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git applies the patch")
+def test_diff_of_files_without_a_last_line_end_applies_with_git(
+    in_project: Path, tmp_path: Path
+) -> None:
+    """A file whose last line has no line end: the diff says so (``\\ No newline at end of
+    file``), else the next line of the patch would continue that line and git rejects it; the
+    patch applied gives what ``--fix`` writes."""
+    for path in in_project.rglob("*.py"):
+        path.write_bytes(path.read_bytes().rstrip(b"\n"))
+    code, patch, _ = run(in_project, ".", "--diff")
+    assert code == 1 and "\\ No newline at end of file\n" in patch
+    applied = tmp_path / "applied"
+    shutil.copytree(in_project, applied)
+    subprocess.run(
+        ["git", "apply", "-"], cwd=applied, input=patch, text=True, check=True, capture_output=True
+    )
+    assert run(in_project, ".", "--fix")[0] == 0
+    assert snapshot(applied) == snapshot(in_project)
 
 
 def test_exit_non_zero_on_fix(in_project: Path) -> None:
