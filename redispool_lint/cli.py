@@ -288,6 +288,9 @@ def _run(
     report.quiet = quiet
     for warning in () if silent else result.warnings:
         click.echo(f"warning: {warning.path}: {warning.message}", err=True)
+    if not (silent or result.files_reported or report.errors):
+        # A mistyped path, or a folder without Python: "All checks passed!" alone would hide it.
+        click.echo("warning: No Python files found under the given path(s)", err=True)
     if fix and show_fixes:
         report.fixed = fixed
     report.would_fix = would_fix

@@ -97,6 +97,15 @@ def test_silent_still_names_a_file_it_could_not_read(buggy: Path) -> None:
     assert "redispool-lint: error: broken.py:" in err
 
 
+def test_a_folder_without_python_files_is_said(project: Path) -> None:
+    (project / "notes.txt").write_text("no code here\n", encoding="utf-8")
+    code, out, err = run(["."], project)
+    assert code == 0 and out == "All checks passed!\n"
+    assert err == "warning: No Python files found under the given path(s)\n"
+    (project / "tool.py").write_text(CLEAN, encoding="utf-8")
+    assert run(["."], project)[2] == ""
+
+
 def test_exit_zero(buggy: Path) -> None:
     code, out, _ = run([".", "--exit-zero"], buggy)
     assert code == 0 and "RPL001" in out
