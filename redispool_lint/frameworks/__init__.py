@@ -22,7 +22,7 @@ from . import (
     strawberry,
     tornado,
 )
-from .base import Framework, Kind, Registration
+from .base import Framework, Kind, Registration, Unit
 
 FRAMEWORKS: tuple[Framework, ...] = (
     fastapi.FRAMEWORK,
@@ -62,6 +62,8 @@ class Knowledge:
     #: Call callee (``fastapi.FastAPI().add_api_route``, ``fastapi.Depends``) -> registrations.
     calls: dict[str, tuple[Registration, ...]]
     handler_bases: dict[str, frozenset[str]]
+    #: Handler base -> what one of its instances serves, where it is not one request.
+    handler_units: dict[str, Unit]
     #: Base class -> registrations read from its subclasses' class attributes.
     class_attributes: dict[str, tuple[Registration, ...]]
     #: Instances of these classes are applications or routers.
@@ -80,6 +82,7 @@ def build_knowledge(
     decorators: dict[str, Registration] = {}
     calls: dict[str, tuple[Registration, ...]] = {}
     handler_bases: dict[str, frozenset[str]] = {}
+    handler_units: dict[str, Unit] = {}
     class_attributes: dict[str, tuple[Registration, ...]] = {}
     app_classes: set[str] = set()
     packages: set[str] = set()
@@ -95,6 +98,7 @@ def build_knowledge(
         for name, registrations in framework.call_functions.items():
             calls[name] = calls.get(name, ()) + registrations
         handler_bases.update(framework.handler_bases)
+        handler_units.update(framework.handler_units)
         class_attributes.update(framework.class_attributes)
     # Configured by the user, e.g. for dependency-injection containers.
     for name in extra_route_decorators:
@@ -116,6 +120,7 @@ def build_knowledge(
         decorators=decorators,
         calls=calls,
         handler_bases=handler_bases,
+        handler_units=handler_units,
         class_attributes=class_attributes,
         app_classes=frozenset(app_classes),
         packages=frozenset(packages),

@@ -30,6 +30,19 @@ class Kind(enum.Enum):
         return self in (Kind.ROUTE, Kind.HOOK, Kind.DEPENDENCY, Kind.MIDDLEWARE_CLASS)
 
 
+class Unit(enum.Enum):
+    """What one run of a per-request entry point serves: the word its findings use.
+
+    An HTTP handler runs once per request; a websocket handler (and what its connection
+    calls: ``on_receive``, ``on_message``) once per connection, for as long as the connection
+    lives; a Socket.IO handler once per event a client emits.
+    """
+
+    REQUEST = "request"
+    CONNECTION = "connection"
+    EVENT = "event"
+
+
 @dataclass(frozen=True)
 class Registration:
     """How a decorator or a call registers a callable with a framework.
@@ -52,6 +65,11 @@ class Registration:
     #: reuse its result for every request (Litestar's ``Provide(fn, use_cache=True)``): then it
     #: registers nothing per request.
     cached_by: str | None = None
+    #: What one run of the registered callable serves (a websocket route: a connection).
+    unit: Unit = Unit.REQUEST
+    #: For ``events``: event name -> unit, where it is not ``unit`` (Sanic's
+    #: ``signal("websocket.handler.before")`` runs per connection, ``"http.*"`` per request).
+    event_units: Mapping[str, Unit] = field(default_factory=dict)
 
 
 HTTP_METHODS = ("get", "post", "put", "patch", "delete", "head", "options", "trace")
@@ -76,6 +94,9 @@ class Framework:
     #: Base classes whose subclasses' methods run per request: qualified name -> method names
     #: (empty: every method that does not start with an underscore, plus ``__call__``).
     handler_bases: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    #: Of those bases, the ones whose instances serve something else than one request:
+    #: qualified name -> unit (a websocket endpoint class: a connection).
+    handler_units: Mapping[str, Unit] = field(default_factory=dict)
     #: Base classes whose subclasses register callables in class attributes: qualified name ->
     #: registrations whose ``keyword`` is the attribute (a Litestar Controller's ``guards``).
     class_attributes: Mapping[str, tuple[Registration, ...]] = field(default_factory=dict)

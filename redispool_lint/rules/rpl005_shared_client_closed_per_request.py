@@ -24,6 +24,8 @@ class SharedClientClosedPerRequest(Rule):
         object is app state filled at startup or a module-level client. A shared
         `Redis(connection_pool=pool)` client is not reported (closing it leaves the pool it
         borrows open), unless its pool is closed through it (`client.connection_pool.aclose()`).
+        Per-request code includes websocket handlers (per connection) and Socket.IO handlers
+        (per event), and what they call.
     """
     why_is_this_bad = """
         Closing the shared client closes the pool it owns. Before redis-py 7.0, leaving
@@ -119,7 +121,8 @@ class SharedClientClosedPerRequest(Rule):
                     type(self),
                     call.span,
                     f"`{call.written}()` closes the shared {kind} "
-                    f"({long_lived.description}) in per-request code; {why}",
+                    f"({long_lived.description}) in per-{context.unit(function).value} code; "
+                    f"{why}",
                 )
 
 
