@@ -404,18 +404,26 @@ class _Extractor:
             else:
                 self.asgi_types = before
         else:
-            # Expressions first (in source order), then nested blocks.
-            for child in ast.iter_child_nodes(stmt):
-                if isinstance(child, ast.stmt):
-                    self.visit_stmt(child)
-                elif isinstance(child, ast.expr):
-                    self.visit_expr(child)
-                elif isinstance(child, ast.ExceptHandler):
-                    if child.type is not None:
-                        self.visit_expr(child.type)
-                    self.visit_body(child.body)
-                elif type(child).__name__ == "match_case":  # ast.match_case is 3.10+
-                    self.visit_body(getattr(child, "body", []))
+            # Expressions first (in source order), then nested blocks. An early return in a
+            # block narrows the scope types of the rest of that block only: not of the other
+            # blocks (an ``except`` runs after a failure anywhere in the ``try``), nor of what
+            # follows the statement (the code after a loop whose body ``continue``s).
+            asgi_types = self.asgi_types
+            for _field, value in ast.iter_fields(stmt):
+                for child in value if isinstance(value, list) else [value]:
+                    if isinstance(child, ast.stmt):
+                        self.visit_stmt(child)
+                    elif isinstance(child, ast.expr):
+                        self.visit_expr(child)
+                    elif isinstance(child, ast.ExceptHandler):
+                        self.asgi_types = asgi_types
+                        if child.type is not None:
+                            self.visit_expr(child.type)
+                        self.visit_body(child.body)
+                    elif type(child).__name__ == "match_case":  # ast.match_case is 3.10+
+                        self.asgi_types = asgi_types
+                        self.visit_body(getattr(child, "body", []))
+                self.asgi_types = asgi_types
 
     def bind_loop_targets(self, target: ast.expr, iterable: ast.expr) -> None:
         """``for path, handler in (("/a", a), ("/b", b)):`` binds ``handler`` to ``list:a,b``.
