@@ -472,3 +472,147 @@ def test_json_and_sarif_say_per_connection_too(project: Path) -> None:
     [from_sarif] = json.loads(sarif_run.stdout)["runs"][0]["results"]
     assert from_json["message"].endswith(ending)
     assert from_sarif["message"]["text"] == from_json["message"]
+
+
+#: Routes outside FastAPI under a router's prefix: each case's one RPL002 finding must name the
+#: path as served.
+PREFIX_CASES = {
+    "litestar_router_and_controller": (
+        """
+        import redis.asyncio as redis
+        from litestar import Controller, Litestar, Router, get
+
+        @get("/items")
+        async def items() -> None:
+            await redis.from_url("redis://").ping()
+
+        class Users(Controller):
+            path = "/users"
+
+            @get("/{uid:int}")
+            async def read(self, uid: int) -> None:
+                await redis.from_url("redis://").ping()
+
+        v1 = Router(path="/v1", route_handlers=[items])
+        app = Litestar(route_handlers=[v1, Router("/api", route_handlers=[Users])])
+        """,
+        ["GET /v1/items", "GET /api/users/{uid:int}"],
+    ),
+    "litestar_nested_routers": (
+        """
+        import redis.asyncio as redis
+        from litestar import Litestar, Router, get
+
+        @get("/")
+        async def index() -> None:
+            await redis.from_url("redis://").ping()
+
+        app = Litestar(
+            route_handlers=[Router("/api", route_handlers=[Router("/v2", route_handlers=[index])])]
+        )
+        """,
+        ["GET /api/v2/"],
+    ),
+    "starlette_mount": (
+        """
+        import redis.asyncio as redis
+        from starlette.applications import Starlette
+        from starlette.routing import Mount, Route
+
+        async def fresh(request):
+            await redis.from_url("redis://").ping()
+
+        async def top(request):
+            await redis.from_url("redis://").ping()
+
+        app = Starlette(
+            routes=[
+                Route("/top", top),
+                Mount("/api", routes=[Mount("/v1", routes=[Route("/fresh", fresh)])]),
+            ]
+        )
+        """,
+        ["route /api/v1/fresh", "route /top"],
+    ),
+    "flask_blueprints": (
+        """
+        # file: shop/__init__.py
+        from flask import Flask
+        from shop.views import api, cart, orders, users
+
+        app = Flask(__name__)
+        app.register_blueprint(cart)
+        app.register_blueprint(orders, url_prefix="/v2/orders")
+        api.register_blueprint(users)
+        app.register_blueprint(api)
+
+        # file: shop/views.py
+        import redis
+        from flask import Blueprint
+
+        cart = Blueprint("cart", __name__, url_prefix="/cart")
+        orders = Blueprint("orders", __name__, url_prefix="/orders")
+        api = Blueprint("api", __name__, url_prefix="/api")
+        users = Blueprint("users", __name__, url_prefix="/users")
+
+        @cart.get("/items")
+        def items():
+            return redis.from_url("redis://").get("k")
+
+        @orders.route("/<oid>")
+        def order(oid):
+            return redis.from_url("redis://").get(oid)
+
+        @users.post("/<uid>")
+        def user(uid):
+            return redis.from_url("redis://").get(uid)
+        """,
+        ["GET /cart/items", "route /v2/orders/<oid>", "POST /api/users/<uid>"],
+    ),
+    "quart_blueprint": (
+        """
+        import redis.asyncio as redis
+        from quart import Blueprint, Quart
+
+        bp = Blueprint("feed", __name__, url_prefix="/feed")
+
+        @bp.websocket("/live")
+        async def live():
+            await redis.from_url("redis://").ping()
+
+        app = Quart(__name__)
+        app.register_blueprint(bp)
+        """,
+        ["websocket /feed/live"],
+    ),
+    "sanic_blueprint": (
+        """
+        import redis.asyncio as redis
+        from sanic import Blueprint, Sanic
+
+        kv = Blueprint("kv", url_prefix="/kv")
+        other = Blueprint("other", url_prefix="/other")
+
+        @kv.put("/<key>")
+        async def put(request, key):
+            await redis.from_url("redis://").set(key, "v")
+
+        @other.get("/")
+        async def index(request):
+            await redis.from_url("redis://").ping()
+
+        app = Sanic("api")
+        app.blueprint(kv)
+        app.blueprint(other, url_prefix="/v2")
+        """,
+        ["PUT /kv/<key>", "GET /v2/"],
+    ),
+}
+
+
+@pytest.mark.parametrize(("source", "labels"), PREFIX_CASES.values(), ids=list(PREFIX_CASES))
+def test_route_labels_carry_router_prefixes(project: Path, source: str, labels: list[str]) -> None:
+    write_files(project, source)
+    findings = lint_folder(project).findings
+    shown = [f.message.rpartition("(")[2].rpartition(",")[0] for f in findings]
+    assert shown == labels, [f.message for f in findings]

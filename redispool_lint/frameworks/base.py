@@ -72,6 +72,25 @@ class Registration:
     event_units: Mapping[str, Unit] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class RoutePrefix:
+    """Where a router writes the path prefix it adds to its routes (for route labels only:
+    ``GET /v1/items``, not the ``/items`` written on the route)."""
+
+    #: The keyword holding the prefix as a string literal (``url_prefix``).
+    keyword: str
+    #: The prefix may also be the first positional argument (``Mount("/api", ...)``).
+    positional: bool = False
+    #: For an include method: a prefix given there replaces the router's own (Flask's
+    #: ``register_blueprint(bp, url_prefix=...)``) instead of going before it (FastAPI's
+    #: ``include_router``).
+    replaces: bool = False
+    #: For a router constructor: the keyword listing what it routes, by reference (Litestar's
+    #: ``route_handlers=[...]``). Registrations written inside its parentheses belong to it too
+    #: (``Mount("/api", routes=[Route(...)])``).
+    children: str | None = None
+
+
 HTTP_METHODS = ("get", "post", "put", "patch", "delete", "head", "options", "trace")
 
 
@@ -104,6 +123,15 @@ class Framework:
     #: under ``.state``: aiohttp's ``app["redis"]`` (read as ``request.app["redis"]`` or
     #: ``request.config_dict["redis"]``), Litestar's ``app.state["redis"]``.
     state_items: tuple[str, ...] = ()
+    #: Route prefixes, for labels. Constructors by qualified name -> where their own prefix is
+    #: written (``APIRouter(prefix=)``, ``Blueprint(url_prefix=)``, ``Mount(path)``).
+    router_prefixes: Mapping[str, RoutePrefix] = field(default_factory=dict)
+    #: Methods of ``app_classes`` that include a router, by name -> where the prefix given
+    #: there is written (``include_router(router, prefix=)``).
+    include_prefixes: Mapping[str, RoutePrefix] = field(default_factory=dict)
+    #: Base classes whose subclasses' handlers take a prefix from a class attribute: qualified
+    #: name -> the attribute (a Litestar Controller's ``path = "/items"``).
+    class_prefixes: Mapping[str, str] = field(default_factory=dict)
 
 
 def methods(

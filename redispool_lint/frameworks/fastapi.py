@@ -5,7 +5,7 @@ A FastAPI app is a Starlette app, so everything Starlette registers applies too.
 
 from __future__ import annotations
 
-from .base import HTTP_METHODS, Framework, Kind, Registration, Unit, methods
+from .base import HTTP_METHODS, Framework, Kind, Registration, RoutePrefix, Unit, methods
 from .starlette import APP_CALLS, APP_DECORATORS, APP_KEYWORDS, ROUTER_KEYWORDS
 
 APPS = (
@@ -21,6 +21,8 @@ FRAMEWORK = Framework(
     name="FastAPI",
     packages=("fastapi",),
     app_classes=APPS,
+    router_prefixes=dict.fromkeys(APPS[2:], RoutePrefix("prefix")),
+    include_prefixes={"include_router": RoutePrefix("prefix")},
     decorator_methods={
         **APP_DECORATORS,
         **methods(HTTP_METHODS),

@@ -7,7 +7,7 @@ generator, startup before its ``yield`` and shutdown after it, like a lifespan.
 from __future__ import annotations
 
 from .base import Framework, Kind, Registration, Unit
-from .flask import CALLS, DECORATORS, VIEW_METHODS
+from .flask import BLUEPRINT_PREFIX, CALLS, DECORATORS, REGISTER_PREFIX, VIEW_METHODS
 
 _WEBSOCKET_HOOKS = {
     "before_websocket": "before_websocket hook",
@@ -33,6 +33,8 @@ FRAMEWORK = Framework(
     name="Quart",
     packages=("quart",),
     app_classes=_APPS,
+    router_prefixes=dict.fromkeys(_APPS[2:], BLUEPRINT_PREFIX),
+    include_prefixes={"register_blueprint": REGISTER_PREFIX},
     decorator_methods={
         **DECORATORS,
         "websocket": Registration(Kind.ROUTE, "websocket", with_path=True, unit=Unit.CONNECTION),

@@ -9,7 +9,7 @@ or a worker process starts or stops.
 
 from __future__ import annotations
 
-from .base import HTTP_METHODS, Framework, Kind, Registration, Unit, methods
+from .base import HTTP_METHODS, Framework, Kind, Registration, RoutePrefix, Unit, methods
 
 _STARTUP_EVENTS = (
     "before_server_start",
@@ -68,6 +68,10 @@ FRAMEWORK = Framework(
     name="Sanic",
     packages=("sanic",),
     app_classes=_APPS,
+    # ``Blueprint("items", url_prefix="/items")``; ``app.blueprint(bp, url_prefix=...)``
+    # replaces it.
+    router_prefixes=dict.fromkeys(_APPS[2:], RoutePrefix("url_prefix")),
+    include_prefixes={"blueprint": RoutePrefix("url_prefix", replaces=True)},
     decorator_methods={
         **methods(("get", "post", "put", "patch", "delete", "head", "options")),
         "route": Registration(Kind.ROUTE, "route", with_path=True),

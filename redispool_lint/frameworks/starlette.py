@@ -10,6 +10,7 @@ from .base import (
     Framework,
     Kind,
     Registration,
+    RoutePrefix,
     Unit,
     lifespan_keywords,
 )
@@ -90,4 +91,8 @@ FRAMEWORK = Framework(
         "starlette.middleware.base.BaseHTTPMiddleware": frozenset({"dispatch"}),
     },
     handler_units={"starlette.endpoints.WebSocketEndpoint": Unit.CONNECTION},
+    router_prefixes={
+        # ``Mount("/api", routes=[Route("/items", ...)])``: the routes written inside it.
+        "starlette.routing.Mount": RoutePrefix("path", positional=True),
+    },
 )

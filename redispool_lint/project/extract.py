@@ -68,6 +68,10 @@ def _root(dotted: str) -> str:
 #: event (``@router.post(path="/items")``, ``add_url_rule(rule=...)``, Sanic's ``uri=``,
 #: ``@app.on_event(event_type="startup")``, ``@app.middleware(middleware_type="http")``).
 _FIRST_STRING_KEYWORDS = frozenset({"path", "rule", "uri", "event_type", "middleware_type"})
+#: Keywords and class attributes kept as ``str:...`` when a string literal: a router's prefix
+#: (``APIRouter(prefix=)``, ``Blueprint(url_prefix=)``, Litestar's ``Router(path=)`` and
+#: Controller ``path = "/items"``), for full route paths in messages.
+_PREFIX_KEYWORDS = frozenset({"prefix", "url_prefix", "path"})
 
 
 def _first_string(call: ast.Call) -> str | None:
@@ -268,11 +272,18 @@ class _Extractor:
     def keyword_value(self, node: ast.expr, name: str | None = None) -> str | None:
         """A keyword argument's reference; ``const:True``/``const:False`` for a literal bool (a
         framework option such as Litestar's ``use_cache=True``); ``str:/users`` for a router's
-        literal ``prefix=`` (for full route paths in messages)."""
+        literal ``prefix=``, ``url_prefix=`` or ``path=`` (for full route paths in messages)."""
         if isinstance(node, ast.Constant) and isinstance(node.value, bool):
             return f"const:{node.value}"
-        if name == "prefix" and isinstance(node, ast.Constant) and isinstance(node.value, str):
-            return f"str:{node.value}"
+        if name in _PREFIX_KEYWORDS and isinstance(node, ast.Constant):
+            return f"str:{node.value}" if isinstance(node.value, str) else None
+        return self.ref_or_list(node)
+
+    def attribute_value(self, node: ast.expr, name: str) -> str | None:
+        """A class attribute's reference, or ``str:/items`` for a literal prefix (a Litestar
+        Controller's ``path``)."""
+        if name in _PREFIX_KEYWORDS and isinstance(node, ast.Constant):
+            return f"str:{node.value}" if isinstance(node.value, str) else None
         return self.ref_or_list(node)
 
     def written_args(self, call: ast.Call) -> str:
@@ -944,7 +955,7 @@ class _Extractor:
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))
         )
         attributes = tuple(
-            (target.id, self.ref_or_list(stmt.value))
+            (target.id, self.attribute_value(stmt.value, target.id))
             for stmt in node.body
             if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None
             for target in (stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target])

@@ -80,7 +80,7 @@ class RequestAnalysis:
         self.has_web_app = False
         #: Function -> ``param:NAME`` -> the app object its callers pass there.
         self.param_apps = self._param_apps()
-        self.routes = RoutePrefixes(model, knowledge.app_classes)
+        self.routes = RoutePrefixes(model, knowledge)
         self._find_entries()
         self._build_edges()
         self._propagate()
@@ -231,10 +231,11 @@ class RequestAnalysis:
         path: str | None,
         router: str,
         function: FunctionSummary | None,
+        handler: str | None = None,
     ) -> str:
         """``GET /products/{id}``: the route's path with its routers' prefixes."""
         if registration.with_path and path is not None:
-            path = self.routes.full_path(router, function, path)
+            path = self.routes.full_path(router, function, path, handler)
             if path:
                 return f"{registration.label} {path}"
         return registration.label
@@ -263,6 +264,7 @@ class RequestAnalysis:
                         decorator.first_string,
                         decorator.callee.rpartition(".")[0],
                         outer,
+                        function.qualname,
                     )
                     unit = self._unit(registration, decorator.first_string)
                     self._add(function.qualname, kind, label, self.where(function), unit)
@@ -327,7 +329,11 @@ class RequestAnalysis:
             if kind is None:
                 continue
             label = self._label(
-                registration, call.first_string, call.callee.rpartition(".")[0], function
+                registration,
+                call.first_string,
+                call.callee.rpartition(".")[0],
+                function,
+                self.routes.call_identity(call, function),
             )
             where = f"{self.model.module_of(function).path}:{call.span.row}"
             unit = self._unit(registration, call.first_string)
