@@ -22,7 +22,7 @@ from . import (
     strawberry,
     tornado,
 )
-from .base import Framework, Kind, Registration
+from .base import Framework, Kind, Registration, RoutePrefix, Unit
 
 FRAMEWORKS: tuple[Framework, ...] = (
     fastapi.FRAMEWORK,
@@ -62,8 +62,15 @@ class Knowledge:
     #: Call callee (``fastapi.FastAPI().add_api_route``, ``fastapi.Depends``) -> registrations.
     calls: dict[str, tuple[Registration, ...]]
     handler_bases: dict[str, frozenset[str]]
+    #: Handler base -> what one of its instances serves, where it is not one request.
+    handler_units: dict[str, Unit]
     #: Base class -> registrations read from its subclasses' class attributes.
     class_attributes: dict[str, tuple[Registration, ...]]
+    #: Route prefixes (``Framework.router_prefixes`` and the others), merged; include methods
+    #: by callee (``fastapi.APIRouter().include_router``).
+    router_prefixes: dict[str, RoutePrefix]
+    include_prefixes: dict[str, RoutePrefix]
+    class_prefixes: dict[str, str]
     #: Instances of these classes are applications or routers.
     app_classes: frozenset[str]
     packages: frozenset[str]
@@ -80,6 +87,10 @@ def build_knowledge(
     decorators: dict[str, Registration] = {}
     calls: dict[str, tuple[Registration, ...]] = {}
     handler_bases: dict[str, frozenset[str]] = {}
+    handler_units: dict[str, Unit] = {}
+    router_prefixes: dict[str, RoutePrefix] = {}
+    include_prefixes: dict[str, RoutePrefix] = {}
+    class_prefixes: dict[str, str] = {}
     class_attributes: dict[str, tuple[Registration, ...]] = {}
     app_classes: set[str] = set()
     packages: set[str] = set()
@@ -95,6 +106,14 @@ def build_knowledge(
         for name, registrations in framework.call_functions.items():
             calls[name] = calls.get(name, ()) + registrations
         handler_bases.update(framework.handler_bases)
+        handler_units.update(framework.handler_units)
+        router_prefixes.update(framework.router_prefixes)
+        include_prefixes.update(
+            (f"{cls}().{method}", prefix)
+            for cls in framework.app_classes
+            for method, prefix in framework.include_prefixes.items()
+        )
+        class_prefixes.update(framework.class_prefixes)
         class_attributes.update(framework.class_attributes)
     # Configured by the user, e.g. for dependency-injection containers.
     for name in extra_route_decorators:
@@ -116,6 +135,10 @@ def build_knowledge(
         decorators=decorators,
         calls=calls,
         handler_bases=handler_bases,
+        handler_units=handler_units,
+        router_prefixes=router_prefixes,
+        include_prefixes=include_prefixes,
+        class_prefixes=class_prefixes,
         class_attributes=class_attributes,
         app_classes=frozenset(app_classes),
         packages=frozenset(packages),

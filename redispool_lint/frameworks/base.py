@@ -30,6 +30,19 @@ class Kind(enum.Enum):
         return self in (Kind.ROUTE, Kind.HOOK, Kind.DEPENDENCY, Kind.MIDDLEWARE_CLASS)
 
 
+class Unit(enum.Enum):
+    """What one run of a per-request entry point serves: the word its findings use.
+
+    An HTTP handler runs once per request; a websocket handler (and what its connection
+    calls: ``on_receive``, ``on_message``) once per connection, for as long as the connection
+    lives; a Socket.IO handler once per event a client emits.
+    """
+
+    REQUEST = "request"
+    CONNECTION = "connection"
+    EVENT = "event"
+
+
 @dataclass(frozen=True)
 class Registration:
     """How a decorator or a call registers a callable with a framework.
@@ -52,6 +65,30 @@ class Registration:
     #: reuse its result for every request (Litestar's ``Provide(fn, use_cache=True)``): then it
     #: registers nothing per request.
     cached_by: str | None = None
+    #: What one run of the registered callable serves (a websocket route: a connection).
+    unit: Unit = Unit.REQUEST
+    #: For ``events``: event name -> unit, where it is not ``unit`` (Sanic's
+    #: ``signal("websocket.handler.before")`` runs per connection, ``"http.*"`` per request).
+    event_units: Mapping[str, Unit] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RoutePrefix:
+    """Where a router writes the path prefix it adds to its routes (for route labels only:
+    ``GET /v1/items``, not the ``/items`` written on the route)."""
+
+    #: The keyword holding the prefix as a string literal (``url_prefix``).
+    keyword: str
+    #: The prefix may also be the first positional argument (``Mount("/api", ...)``).
+    positional: bool = False
+    #: For an include method: a prefix given there replaces the router's own (Flask's
+    #: ``register_blueprint(bp, url_prefix=...)``) instead of going before it (FastAPI's
+    #: ``include_router``).
+    replaces: bool = False
+    #: For a router constructor: the keyword listing what it routes, by reference (Litestar's
+    #: ``route_handlers=[...]``). Registrations written inside its parentheses belong to it too
+    #: (``Mount("/api", routes=[Route(...)])``).
+    children: str | None = None
 
 
 HTTP_METHODS = ("get", "post", "put", "patch", "delete", "head", "options", "trace")
@@ -76,6 +113,9 @@ class Framework:
     #: Base classes whose subclasses' methods run per request: qualified name -> method names
     #: (empty: every method that does not start with an underscore, plus ``__call__``).
     handler_bases: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    #: Of those bases, the ones whose instances serve something else than one request:
+    #: qualified name -> unit (a websocket endpoint class: a connection).
+    handler_units: Mapping[str, Unit] = field(default_factory=dict)
     #: Base classes whose subclasses register callables in class attributes: qualified name ->
     #: registrations whose ``keyword`` is the attribute (a Litestar Controller's ``guards``).
     class_attributes: Mapping[str, tuple[Registration, ...]] = field(default_factory=dict)
@@ -83,6 +123,15 @@ class Framework:
     #: under ``.state``: aiohttp's ``app["redis"]`` (read as ``request.app["redis"]`` or
     #: ``request.config_dict["redis"]``), Litestar's ``app.state["redis"]``.
     state_items: tuple[str, ...] = ()
+    #: Route prefixes, for labels. Constructors by qualified name -> where their own prefix is
+    #: written (``APIRouter(prefix=)``, ``Blueprint(url_prefix=)``, ``Mount(path)``).
+    router_prefixes: Mapping[str, RoutePrefix] = field(default_factory=dict)
+    #: Methods of ``app_classes`` that include a router, by name -> where the prefix given
+    #: there is written (``include_router(router, prefix=)``).
+    include_prefixes: Mapping[str, RoutePrefix] = field(default_factory=dict)
+    #: Base classes whose subclasses' handlers take a prefix from a class attribute: qualified
+    #: name -> the attribute (a Litestar Controller's ``path = "/items"``).
+    class_prefixes: Mapping[str, str] = field(default_factory=dict)
 
 
 def methods(

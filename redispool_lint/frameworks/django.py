@@ -12,7 +12,7 @@ followed.
 
 from __future__ import annotations
 
-from .base import Framework, Kind, Registration
+from .base import Framework, Kind, Registration, Unit
 
 #: Class-based views, by every module that exports them (as a project imports them).
 _DJANGO_VIEWS = {
@@ -121,6 +121,13 @@ FRAMEWORK = Framework(
         f"{module}.{name}": frozenset()
         for table in (_DJANGO_VIEWS, _CONSUMERS)
         for module, names in table.items()
+        for name in names
+    },
+    # A consumer instance lives as long as its connection; an HTTP consumer's is one request.
+    handler_units={
+        f"{module}.{name}": Unit.CONNECTION
+        for module, names in _CONSUMERS.items()
+        if module != "channels.generic.http"
         for name in names
     },
 )

@@ -5,7 +5,7 @@ A FastAPI app is a Starlette app, so everything Starlette registers applies too.
 
 from __future__ import annotations
 
-from .base import HTTP_METHODS, Framework, Kind, Registration, methods
+from .base import HTTP_METHODS, Framework, Kind, Registration, RoutePrefix, Unit, methods
 from .starlette import APP_CALLS, APP_DECORATORS, APP_KEYWORDS, ROUTER_KEYWORDS
 
 APPS = (
@@ -21,17 +21,21 @@ FRAMEWORK = Framework(
     name="FastAPI",
     packages=("fastapi",),
     app_classes=APPS,
+    router_prefixes=dict.fromkeys(APPS[2:], RoutePrefix("prefix")),
+    include_prefixes={"include_router": RoutePrefix("prefix")},
     decorator_methods={
         **APP_DECORATORS,
         **methods(HTTP_METHODS),
         "api_route": Registration(Kind.ROUTE, "route", with_path=True),
-        "websocket": Registration(Kind.ROUTE, "websocket", with_path=True),
+        "websocket": Registration(Kind.ROUTE, "websocket", with_path=True, unit=Unit.CONNECTION),
     },
     call_methods={
         **APP_CALLS,
         "add_api_route": (Registration(Kind.ROUTE, "route", 1, "endpoint", with_path=True),),
         "add_api_websocket_route": (
-            Registration(Kind.ROUTE, "websocket", 1, "endpoint", with_path=True),
+            Registration(
+                Kind.ROUTE, "websocket", 1, "endpoint", with_path=True, unit=Unit.CONNECTION
+            ),
         ),
     },
     call_functions={
@@ -46,7 +50,9 @@ FRAMEWORK = Framework(
             Registration(Kind.ROUTE, "route", 1, "endpoint", with_path=True),
         ),
         "fastapi.routing.APIWebSocketRoute": (
-            Registration(Kind.ROUTE, "websocket", 1, "endpoint", with_path=True),
+            Registration(
+                Kind.ROUTE, "websocket", 1, "endpoint", with_path=True, unit=Unit.CONNECTION
+            ),
         ),
     },
 )

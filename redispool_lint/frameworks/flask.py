@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .base import HTTP_METHODS, Framework, Kind, Registration, methods
+from .base import HTTP_METHODS, Framework, Kind, Registration, RoutePrefix, methods
 
 _HOOK_NAMES = {
     "before_request": "before_request hook",
@@ -56,6 +56,11 @@ VIEW_METHODS = frozenset({*HTTP_METHODS, "dispatch_request", "__init__"})
 
 _APPS = ("flask.Flask", "flask.app.Flask", "flask.Blueprint", "flask.blueprints.Blueprint")
 
+#: ``Blueprint(..., url_prefix="/v1")``; ``register_blueprint(bp, url_prefix=...)`` replaces
+#: the blueprint's own prefix, and a blueprint registered on another adds that one's before it.
+BLUEPRINT_PREFIX = RoutePrefix("url_prefix")
+REGISTER_PREFIX = RoutePrefix("url_prefix", replaces=True)
+
 #: Flask-RESTX, Flask-RESTful and Flask-RESTPlus: a ``Resource`` is a ``MethodView`` (one
 #: instance per request, ``get``/``post``/... its handlers), routed by ``@api.route(...)`` on a
 #: ``Namespace`` or ``api.add_resource(...)``. Its base alone makes it a view, as for MethodView.
@@ -73,6 +78,8 @@ FRAMEWORK = Framework(
     app_classes=_APPS,
     decorator_methods=DECORATORS,
     call_methods=CALLS,
+    router_prefixes=dict.fromkeys(_APPS[2:], BLUEPRINT_PREFIX),
+    include_prefixes={"register_blueprint": REGISTER_PREFIX},
     handler_bases={
         "flask.views.View": VIEW_METHODS,
         "flask.views.MethodView": VIEW_METHODS,

@@ -14,7 +14,15 @@ helper method is not (it is per request only when a handler calls it).
 
 from __future__ import annotations
 
-from .base import Framework, Kind, Registration, lifespan_keywords, qualify
+from .base import (
+    Framework,
+    Kind,
+    Registration,
+    RoutePrefix,
+    Unit,
+    lifespan_keywords,
+    qualify,
+)
 
 _HTTP_DECORATOR_MODULES = (
     "litestar",
@@ -46,19 +54,25 @@ _DECORATORS: dict[str, Registration] = {
     **qualify(
         _WEBSOCKET_MODULES,
         {
-            "websocket": Registration(Kind.ROUTE, "websocket", with_path=True),
-            "websocket_listener": Registration(Kind.ROUTE, "websocket", with_path=True),
-            "websocket_stream": Registration(Kind.ROUTE, "websocket", with_path=True),
+            "websocket": Registration(
+                Kind.ROUTE, "websocket", with_path=True, unit=Unit.CONNECTION
+            ),
+            "websocket_listener": Registration(
+                Kind.ROUTE, "websocket", with_path=True, unit=Unit.CONNECTION
+            ),
+            "websocket_stream": Registration(
+                Kind.ROUTE, "websocket", with_path=True, unit=Unit.CONNECTION
+            ),
         },
     ),
     "litestar.handlers.websocket_handlers.route_handler.websocket": Registration(
-        Kind.ROUTE, "websocket", with_path=True
+        Kind.ROUTE, "websocket", with_path=True, unit=Unit.CONNECTION
     ),
     "litestar.handlers.websocket_handlers.listener.websocket_listener": Registration(
-        Kind.ROUTE, "websocket", with_path=True
+        Kind.ROUTE, "websocket", with_path=True, unit=Unit.CONNECTION
     ),
     "litestar.handlers.websocket_handlers.stream.websocket_stream": Registration(
-        Kind.ROUTE, "websocket", with_path=True
+        Kind.ROUTE, "websocket", with_path=True, unit=Unit.CONNECTION
     ),
     **qualify(
         ("litestar", "litestar.handlers", "litestar.handlers.asgi_handlers"),
@@ -124,6 +138,11 @@ FRAMEWORK = Framework(
         },
     },
     handler_bases=_MIDDLEWARE_BASES,
+    # ``Router(path="/v1", route_handlers=[get_item, ItemController, other_router])``.
+    router_prefixes=dict.fromkeys(
+        _ROUTERS, RoutePrefix("path", positional=True, children="route_handlers")
+    ),
+    class_prefixes=dict.fromkeys(("litestar.Controller", "litestar.controller.Controller"), "path"),
     # A Controller takes the same settings as class attributes.
     class_attributes={
         controller: _LAYER_KEYWORDS

@@ -9,7 +9,7 @@ or a worker process starts or stops.
 
 from __future__ import annotations
 
-from .base import HTTP_METHODS, Framework, Kind, Registration, methods
+from .base import HTTP_METHODS, Framework, Kind, Registration, RoutePrefix, Unit, methods
 
 _STARTUP_EVENTS = (
     "before_server_start",
@@ -34,8 +34,9 @@ _LISTENER_EVENTS = {
     **{event: Kind.SHUTDOWN for event in _SHUTDOWN_EVENTS},
 }
 
-#: Built-in signals (``@app.signal("http.lifecycle.request")``): the ``http.`` and
-#: ``websocket.`` ones fire per request; the server ones are the listeners' events above.
+#: Built-in signals (``@app.signal("http.lifecycle.request")``): the ``http.`` ones fire per
+#: request, the ``websocket.`` ones per connection; the server ones are the listeners' events
+#: above.
 _SIGNAL_EVENTS = {
     **{
         f"http.{event}": Kind.HOOK
@@ -67,16 +68,27 @@ FRAMEWORK = Framework(
     name="Sanic",
     packages=("sanic",),
     app_classes=_APPS,
+    # ``Blueprint("items", url_prefix="/items")``; ``app.blueprint(bp, url_prefix=...)``
+    # replaces it.
+    router_prefixes=dict.fromkeys(_APPS[2:], RoutePrefix("url_prefix")),
+    include_prefixes={"blueprint": RoutePrefix("url_prefix", replaces=True)},
     decorator_methods={
         **methods(("get", "post", "put", "patch", "delete", "head", "options")),
         "route": Registration(Kind.ROUTE, "route", with_path=True),
-        "websocket": Registration(Kind.ROUTE, "websocket", with_path=True),
+        "websocket": Registration(Kind.ROUTE, "websocket", with_path=True, unit=Unit.CONNECTION),
         "middleware": Registration(Kind.HOOK, "middleware"),
         "on_request": Registration(Kind.HOOK, "request middleware"),
         "on_response": Registration(Kind.HOOK, "response middleware"),
         "exception": Registration(Kind.HOOK, "exception handler"),
         "listener": Registration(Kind.STARTUP, "listener", events=_LISTENER_EVENTS),
-        "signal": Registration(Kind.HOOK, "signal", events=_SIGNAL_EVENTS),
+        "signal": Registration(
+            Kind.HOOK,
+            "signal",
+            events=_SIGNAL_EVENTS,
+            event_units={
+                event: Unit.CONNECTION for event in _SIGNAL_EVENTS if event.startswith("websocket.")
+            },
+        ),
         **{
             event: Registration(kind, event)
             for event, kind in _LISTENER_EVENTS.items()
@@ -85,7 +97,9 @@ FRAMEWORK = Framework(
     },
     call_methods={
         "add_route": (Registration(Kind.ROUTE, "route", 0, "handler"),),
-        "add_websocket_route": (Registration(Kind.ROUTE, "websocket", 0, "handler"),),
+        "add_websocket_route": (
+            Registration(Kind.ROUTE, "websocket", 0, "handler", unit=Unit.CONNECTION),
+        ),
         "register_middleware": (Registration(Kind.HOOK, "middleware", 0, "middleware"),),
         # ``app.on_request(fn)`` called directly.
         "on_request": (Registration(Kind.HOOK, "request middleware", 0, "middleware"),),

@@ -9,7 +9,7 @@ request; so does every method of a class-based namespace (``AsyncNamespace``: ``
 
 from __future__ import annotations
 
-from .base import Framework, Kind, Registration
+from .base import Framework, Kind, Registration, Unit
 
 _SERVERS = tuple(
     f"socketio.{path}"
@@ -30,12 +30,17 @@ FRAMEWORK = Framework(
     packages=("socketio",),
     app_classes=_SERVERS,
     decorator_methods={
-        "on": Registration(Kind.HOOK, "Socket.IO event", with_path=True),
-        "event": Registration(Kind.HOOK, "Socket.IO event"),
+        "on": Registration(Kind.HOOK, "Socket.IO event", with_path=True, unit=Unit.EVENT),
+        "event": Registration(Kind.HOOK, "Socket.IO event", unit=Unit.EVENT),
     },
     call_methods={
-        "on": (Registration(Kind.HOOK, "Socket.IO event", 1, "handler", with_path=True),)
+        "on": (
+            Registration(
+                Kind.HOOK, "Socket.IO event", 1, "handler", with_path=True, unit=Unit.EVENT
+            ),
+        )
     },
     # (Empty: every public method, ``on_<event>`` ones included.)
     handler_bases=dict.fromkeys(_NAMESPACES, frozenset()),
+    handler_units=dict.fromkeys(_NAMESPACES, Unit.EVENT),
 )

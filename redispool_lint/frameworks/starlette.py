@@ -10,13 +10,15 @@ from .base import (
     Framework,
     Kind,
     Registration,
+    RoutePrefix,
+    Unit,
     lifespan_keywords,
 )
 
 #: Decorators on an application or router object.
 APP_DECORATORS: dict[str, Registration] = {
     "route": Registration(Kind.ROUTE, "route", with_path=True),
-    "websocket_route": Registration(Kind.ROUTE, "websocket", with_path=True),
+    "websocket_route": Registration(Kind.ROUTE, "websocket", with_path=True, unit=Unit.CONNECTION),
     "middleware": Registration(Kind.HOOK, "HTTP middleware"),
     "exception_handler": Registration(Kind.HOOK, "exception handler"),
     "on_event": Registration(
@@ -33,8 +35,8 @@ APP_CALLS: dict[str, tuple[Registration, ...]] = {
     ),
     # ``endpoint``; ``route`` in Starlette apps before 1.0.
     "add_websocket_route": (
-        Registration(Kind.ROUTE, "websocket", 1, "endpoint", with_path=True),
-        Registration(Kind.ROUTE, "websocket", None, "route", with_path=True),
+        Registration(Kind.ROUTE, "websocket", 1, "endpoint", with_path=True, unit=Unit.CONNECTION),
+        Registration(Kind.ROUTE, "websocket", None, "route", with_path=True, unit=Unit.CONNECTION),
     ),
     "add_middleware": (Registration(Kind.MIDDLEWARE_CLASS, "middleware", 0, "middleware_class"),),
     "add_exception_handler": (Registration(Kind.HOOK, "exception handler", 1, "handler"),),
@@ -73,7 +75,9 @@ FRAMEWORK = Framework(
             Registration(Kind.ROUTE, "route", 1, "endpoint", with_path=True),
         ),
         "starlette.routing.WebSocketRoute": (
-            Registration(Kind.ROUTE, "websocket", 1, "endpoint", with_path=True),
+            Registration(
+                Kind.ROUTE, "websocket", 1, "endpoint", with_path=True, unit=Unit.CONNECTION
+            ),
         ),
         "starlette.middleware.Middleware": (
             Registration(Kind.MIDDLEWARE_CLASS, "middleware", 0, "cls"),
@@ -85,5 +89,10 @@ FRAMEWORK = Framework(
             {"on_connect", "on_receive", "on_disconnect"}
         ),
         "starlette.middleware.base.BaseHTTPMiddleware": frozenset({"dispatch"}),
+    },
+    handler_units={"starlette.endpoints.WebSocketEndpoint": Unit.CONNECTION},
+    router_prefixes={
+        # ``Mount("/api", routes=[Route("/items", ...)])``: the routes written inside it.
+        "starlette.routing.Mount": RoutePrefix("path", positional=True),
     },
 )

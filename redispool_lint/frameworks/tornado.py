@@ -9,7 +9,7 @@ level, and the ``main()`` that makes the app and calls ``listen``.
 
 from __future__ import annotations
 
-from .base import HTTP_METHODS, Framework
+from .base import HTTP_METHODS, Framework, Unit
 
 #: What Tornado calls on a handler instance while it serves a request.
 _REQUEST_METHODS = frozenset(
@@ -39,4 +39,5 @@ FRAMEWORK = Framework(
         "tornado.web.RequestHandler": _REQUEST_METHODS,
         "tornado.websocket.WebSocketHandler": _WEBSOCKET_METHODS,
     },
+    handler_units={"tornado.websocket.WebSocketHandler": Unit.CONNECTION},
 )

@@ -68,6 +68,10 @@ def _root(dotted: str) -> str:
 #: event (``@router.post(path="/items")``, ``add_url_rule(rule=...)``, Sanic's ``uri=``,
 #: ``@app.on_event(event_type="startup")``, ``@app.middleware(middleware_type="http")``).
 _FIRST_STRING_KEYWORDS = frozenset({"path", "rule", "uri", "event_type", "middleware_type"})
+#: Keywords and class attributes kept as ``str:...`` when a string literal: a router's prefix
+#: (``APIRouter(prefix=)``, ``Blueprint(url_prefix=)``, Litestar's ``Router(path=)`` and
+#: Controller ``path = "/items"``), for full route paths in messages.
+_PREFIX_KEYWORDS = frozenset({"prefix", "url_prefix", "path"})
 
 
 def _first_string(call: ast.Call) -> str | None:
@@ -119,6 +123,10 @@ class _Extractor:
         self.function: FunctionSummary | None = None
         self.scope = self.module_scope
         self.guards: list[frozenset[str]] = []
+        #: The ASGI scope types (``http``, ``websocket``, ``lifespan``) for which the code being
+        #: walked can run, as the enclosing ``if scope["type"] ...`` tests and the early
+        #: returns before it leave them; only ``lifespan`` left: once per server.
+        self.asgi_types = ASGI_TYPES
         #: ``id()`` of the ``def`` nodes a later definition of the same name in the same body
         #: rebinds (``_shadowed_defs``).
         self.shadowed: set[int] = set()
@@ -264,11 +272,18 @@ class _Extractor:
     def keyword_value(self, node: ast.expr, name: str | None = None) -> str | None:
         """A keyword argument's reference; ``const:True``/``const:False`` for a literal bool (a
         framework option such as Litestar's ``use_cache=True``); ``str:/users`` for a router's
-        literal ``prefix=`` (for full route paths in messages)."""
+        literal ``prefix=``, ``url_prefix=`` or ``path=`` (for full route paths in messages)."""
         if isinstance(node, ast.Constant) and isinstance(node.value, bool):
             return f"const:{node.value}"
-        if name == "prefix" and isinstance(node, ast.Constant) and isinstance(node.value, str):
-            return f"str:{node.value}"
+        if name in _PREFIX_KEYWORDS and isinstance(node, ast.Constant):
+            return f"str:{node.value}" if isinstance(node.value, str) else None
+        return self.ref_or_list(node)
+
+    def attribute_value(self, node: ast.expr, name: str) -> str | None:
+        """A class attribute's reference, or ``str:/items`` for a literal prefix (a Litestar
+        Controller's ``path``)."""
+        if name in _PREFIX_KEYWORDS and isinstance(node, ast.Constant):
+            return f"str:{node.value}" if isinstance(node.value, str) else None
         return self.ref_or_list(node)
 
     def written_args(self, call: ast.Call) -> str:
@@ -347,8 +362,11 @@ class _Extractor:
     def visit_body(self, body: Iterable[ast.stmt]) -> None:
         body = list(body)
         self.shadowed.update(_shadowed_defs(body))
+        # An early return narrows the scope types for the rest of this block only.
+        asgi_types = self.asgi_types
         for stmt in body:
             self.visit_stmt(stmt)
+        self.asgi_types = asgi_types
 
     def visit_stmt(self, stmt: ast.stmt) -> None:
         if isinstance(stmt, (ast.For, ast.AsyncFor)):
@@ -379,25 +397,44 @@ class _Extractor:
             guard = self.guard_targets(stmt.test)
             if self.sets_flag(stmt.body, guard):
                 guard = guard | {GUARD_ONCE}
-            if _lifespan_only(stmt.test):
-                guard = guard | {GUARD_LIFESPAN}
+            before = self.asgi_types
+            admitted, refused = _asgi_split(stmt.test)
             self.guards.append(guard)
+            self.asgi_types = before & admitted
             self.visit_body(stmt.body)
             self.guards.pop()
+            self.asgi_types = before & refused
             self.visit_body(stmt.orelse)
+            # What follows the ``if`` runs only where a branch that does not leave fell
+            # through: ``if scope["type"] != "lifespan": return await self.app(...)``.
+            body_leaves, else_leaves = _leaves(stmt.body), _leaves(stmt.orelse)
+            if body_leaves and not else_leaves:
+                self.asgi_types = before & refused
+            elif else_leaves and not body_leaves:
+                self.asgi_types = before & admitted
+            else:
+                self.asgi_types = before
         else:
-            # Expressions first (in source order), then nested blocks.
-            for child in ast.iter_child_nodes(stmt):
-                if isinstance(child, ast.stmt):
-                    self.visit_stmt(child)
-                elif isinstance(child, ast.expr):
-                    self.visit_expr(child)
-                elif isinstance(child, ast.ExceptHandler):
-                    if child.type is not None:
-                        self.visit_expr(child.type)
-                    self.visit_body(child.body)
-                elif type(child).__name__ == "match_case":  # ast.match_case is 3.10+
-                    self.visit_body(getattr(child, "body", []))
+            # Expressions first (in source order), then nested blocks. An early return in a
+            # block narrows the scope types of the rest of that block only: not of the other
+            # blocks (an ``except`` runs after a failure anywhere in the ``try``), nor of what
+            # follows the statement (the code after a loop whose body ``continue``s).
+            asgi_types = self.asgi_types
+            for _field, value in ast.iter_fields(stmt):
+                for child in value if isinstance(value, list) else [value]:
+                    if isinstance(child, ast.stmt):
+                        self.visit_stmt(child)
+                    elif isinstance(child, ast.expr):
+                        self.visit_expr(child)
+                    elif isinstance(child, ast.ExceptHandler):
+                        self.asgi_types = asgi_types
+                        if child.type is not None:
+                            self.visit_expr(child.type)
+                        self.visit_body(child.body)
+                    elif type(child).__name__ == "match_case":  # ast.match_case is 3.10+
+                        self.asgi_types = asgi_types
+                        self.visit_body(getattr(child, "body", []))
+                self.asgi_types = asgi_types
 
     def bind_loop_targets(self, target: ast.expr, iterable: ast.expr) -> None:
         """``for path, handler in (("/a", a), ("/b", b)):`` binds ``handler`` to ``list:a,b``.
@@ -625,7 +662,12 @@ class _Extractor:
                     if self.function is not None:
                         self.function.withs.append(
                             WithSite(
-                                ref, self.written(expr), is_async, self.span(expr), self.seen_yield
+                                ref,
+                                self.written(expr),
+                                is_async,
+                                self.span(expr),
+                                self.seen_yield,
+                                self.asgi_types == LIFESPAN_ONLY,
                             )
                         )
             if item.optional_vars is not None:
@@ -833,9 +875,12 @@ class _Extractor:
             self.seen_yield,
             self.local_guarded,
             self.stored_locals,
+            self.asgi_types,
         )
         self.function, self.scope, self.guards, self.seen_yield = summary, scope, [], False
         self.local_guarded, self.stored_locals = [], set()
+        # A nested function runs when it is called, whatever the test around its ``def``.
+        self.asgi_types = ASGI_TYPES
         self.visit_body(node.body)
         for index, local in self.local_guarded:
             if (
@@ -852,6 +897,7 @@ class _Extractor:
             self.seen_yield,
             self.local_guarded,
             self.stored_locals,
+            self.asgi_types,
         ) = saved
         self.summary.functions.append(summary)
 
@@ -909,7 +955,7 @@ class _Extractor:
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))
         )
         attributes = tuple(
-            (target.id, self.ref_or_list(stmt.value))
+            (target.id, self.attribute_value(stmt.value, target.id))
             for stmt in node.body
             if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None
             for target in (stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target])
@@ -1070,7 +1116,7 @@ class _Extractor:
             self.local_guarded.append((len(self.function.calls), assigned_to))
         # Under an ASGI lifespan test the call runs once per server whatever it makes (kept
         # out of ``local_guarded``: a local made there is once even if nothing stores it).
-        lifespan_only = any(GUARD_LIFESPAN in g for g in self.guards)
+        lifespan_only = self.asgi_types == LIFESPAN_ONLY
         self.function.calls.append(
             CallSite(
                 callee=callee,
@@ -1086,11 +1132,9 @@ class _Extractor:
                 guarded=guarded or lifespan_only,
                 after_yield=self.seen_yield,
                 guard_refs=frozenset(
-                    ref
-                    for g in self.guards
-                    for ref in g
-                    if ref in (GUARD_ONCE, GUARD_LIFESPAN) or _lasting(ref)
-                ),
+                    ref for g in self.guards for ref in g if ref == GUARD_ONCE or _lasting(ref)
+                )
+                | ({GUARD_LIFESPAN} if lifespan_only else set()),
             )
         )
 
@@ -1107,28 +1151,59 @@ class _Extractor:
         )
 
 
-def _lifespan_only(test: ast.expr) -> bool:
-    """Does ``test`` admit only ASGI lifespan events: ``scope["type"] == "lifespan"``,
-    ``message["type"] in ("lifespan.startup", ...)`` (or ``.get("type")``)?
+#: The ASGI scope types. A pure ASGI middleware's ``__call__`` runs for each of them: per
+#: request (``http``), per connection (``websocket``), and once per server (``lifespan``).
+ASGI_TYPES = frozenset({"http", "websocket", "lifespan"})
+LIFESPAN_ONLY = frozenset({"lifespan"})
 
-    A pure ASGI middleware sees the lifespan scope once per server, in the same ``__call__``
-    that runs per request; what it does for the lifespan is startup or shutdown code.
+
+def _asgi_split(test: ast.expr) -> tuple[frozenset[str], frozenset[str]]:
+    """The scope types for which ``test`` may be true, and those for which it may be false.
+
+    ``scope["type"] == "lifespan"`` -> ({lifespan}, {http, websocket}); ``!=`` swaps them;
+    ``message["type"] in ("lifespan.startup", ...)`` (or ``.get("type")``) is true only under
+    the lifespan scope but may be false under it too (``lifespan.shutdown``); ``not``, ``and``
+    and ``or`` combine. A test that reads no type says nothing: every type, both ways.
     """
-    if not (
-        isinstance(test, ast.Compare)
-        and len(test.ops) == 1
-        and isinstance(test.ops[0], (ast.Eq, ast.In))
-        and _reads_type(test.left)
-    ):
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        admitted, refused = _asgi_split(test.operand)
+        return refused, admitted
+    if isinstance(test, ast.BoolOp):
+        splits = [_asgi_split(value) for value in test.values]
+        trues, falses = [s[0] for s in splits], [s[1] for s in splits]
+        if isinstance(test.op, ast.And):
+            return frozenset.intersection(*trues), frozenset.union(*falses)
+        return frozenset.union(*trues), frozenset.intersection(*falses)
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
+        return ASGI_TYPES, ASGI_TYPES
+    op, left, right = test.ops[0], test.left, test.comparators[0]
+    if isinstance(op, (ast.Eq, ast.NotEq)) and _reads_type(right):
+        left, right = right, left  # ``"lifespan" == scope["type"]``
+    if not (isinstance(op, (ast.Eq, ast.NotEq, ast.In, ast.NotIn)) and _reads_type(left)):
+        return ASGI_TYPES, ASGI_TYPES
+    values = right.elts if isinstance(right, (ast.Tuple, ast.List, ast.Set)) else [right]
+    names = [v.value for v in values if isinstance(v, ast.Constant) and isinstance(v.value, str)]
+    if not values or len(names) != len(values):
+        return ASGI_TYPES, ASGI_TYPES
+    # A message type names its scope type before the dot (``http.request``).
+    matching = frozenset(name.split(".", 1)[0] for name in names) & ASGI_TYPES
+    # Only scope types themselves exclude their scope when unequal (``!= "lifespan"``);
+    # ``!= "lifespan.startup"`` may still be the lifespan (its shutdown message).
+    other = ASGI_TYPES - matching if all("." not in name for name in names) else ASGI_TYPES
+    if isinstance(op, (ast.Eq, ast.In)):
+        return matching, other
+    return other, matching
+
+
+def _leaves(body: list[ast.stmt]) -> bool:
+    """Does ``body`` never fall through to the statement after it (ends in ``return``,
+    ``raise``, ``continue``, ``break``, or an ``if`` both of whose branches do)?"""
+    if not body:
         return False
-    compared = test.comparators[0]
-    values = compared.elts if isinstance(compared, (ast.Tuple, ast.List, ast.Set)) else [compared]
-    return bool(values) and all(
-        isinstance(v, ast.Constant)
-        and isinstance(v.value, str)
-        and (v.value == "lifespan" or v.value.startswith("lifespan."))
-        for v in values
-    )
+    last = body[-1]
+    if isinstance(last, (ast.Return, ast.Raise, ast.Continue, ast.Break)):
+        return True
+    return isinstance(last, ast.If) and _leaves(last.body) and _leaves(last.orelse)
 
 
 def _reads_type(node: ast.expr) -> bool:

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ..frameworks import Knowledge
-from ..frameworks.base import Kind, Registration
+from ..frameworks.base import Kind, Registration, Unit
 from .model import ProjectModel
 from .routes import RoutePrefixes
 from .summary import GUARD_LIFESPAN, GUARD_ONCE, CallSite, ClassSummary, FunctionSummary
@@ -38,6 +38,8 @@ class EntryPoint:
     label: str
     #: Where it is registered or defined: ``app/users.py:17``.
     where: str
+    #: What one run serves: a request, a websocket connection, a Socket.IO event.
+    unit: Unit = Unit.REQUEST
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,7 @@ class RequestAnalysis:
         self.has_web_app = False
         #: Function -> ``param:NAME`` -> the app object its callers pass there.
         self.param_apps = self._param_apps()
-        self.routes = RoutePrefixes(model, knowledge.app_classes)
+        self.routes = RoutePrefixes(model, knowledge)
         self._find_entries()
         self._build_edges()
         self._propagate()
@@ -192,14 +194,26 @@ class RequestAnalysis:
 
     # ----- entry points -------------------------------------------------------------------
 
-    def _add(self, function: str, kind: Kind, label: str, where: str) -> None:
+    def _add(
+        self, function: str, kind: Kind, label: str, where: str, unit: Unit = Unit.REQUEST
+    ) -> None:
         summary = self.model.functions.get(function)
         if summary is None or self.model.module_of(summary).is_test:
             return
         if kind.per_request:
-            self.entries.append(EntryPoint(function, kind, label, where))
+            if unit is Unit.REQUEST and summary.class_qualname is not None:
+                # A consumer's method named in a route table still runs per connection.
+                unit = self._class_unit(summary.class_qualname)
+            self.entries.append(EntryPoint(function, kind, label, where, unit))
         else:
             self.lifecycle.setdefault(function, kind)
+
+    def _class_unit(self, cls: str) -> Unit:
+        """What an instance of a handler class serves: its nearest handler base says."""
+        for base in self.model.ancestors(cls):
+            if base in self.knowledge.handler_bases:
+                return self.knowledge.handler_units.get(base, Unit.REQUEST)
+        return Unit.REQUEST
 
     @staticmethod
     def _kind(registration: Registration, event: str | None) -> Kind | None:
@@ -207,16 +221,21 @@ class RequestAnalysis:
             return registration.events.get(event or "")
         return registration.kind
 
+    @staticmethod
+    def _unit(registration: Registration, event: str | None) -> Unit:
+        return registration.event_units.get(event or "", registration.unit)
+
     def _label(
         self,
         registration: Registration,
         path: str | None,
         router: str,
         function: FunctionSummary | None,
+        handler: str | None = None,
     ) -> str:
         """``GET /products/{id}``: the route's path with its routers' prefixes."""
         if registration.with_path and path is not None:
-            path = self.routes.full_path(router, function, path)
+            path = self.routes.full_path(router, function, path, handler)
             if path:
                 return f"{registration.label} {path}"
         return registration.label
@@ -245,8 +264,10 @@ class RequestAnalysis:
                         decorator.first_string,
                         decorator.callee.rpartition(".")[0],
                         outer,
+                        function.qualname,
                     )
-                    self._add(function.qualname, kind, label, self.where(function))
+                    unit = self._unit(registration, decorator.first_string)
+                    self._add(function.qualname, kind, label, self.where(function), unit)
             for call in function.calls:
                 self._registrations_in_call(function, call)
         for cls in self.model.classes.values():
@@ -263,7 +284,11 @@ class RequestAnalysis:
                         summary = self.model.functions.get(method)
                         if summary is not None:
                             self._add(
-                                method, Kind.ROUTE, f"{cls.name}.{short}", self.where(summary)
+                                method,
+                                Kind.ROUTE,
+                                f"{cls.name}.{short}",
+                                self.where(summary),
+                                knowledge.handler_units.get(base, Unit.REQUEST),
                             )
                 break
             self._class_attribute_registrations(cls)
@@ -304,11 +329,16 @@ class RequestAnalysis:
             if kind is None:
                 continue
             label = self._label(
-                registration, call.first_string, call.callee.rpartition(".")[0], function
+                registration,
+                call.first_string,
+                call.callee.rpartition(".")[0],
+                function,
+                self.routes.call_identity(call, function),
             )
             where = f"{self.model.module_of(function).path}:{call.span.row}"
+            unit = self._unit(registration, call.first_string)
             for target in self.callables(ref, kind, function.local_types):
-                self._add(target, kind, label, where)
+                self._add(target, kind, label, where, unit)
 
     # ----- edges --------------------------------------------------------------------------
 
@@ -549,8 +579,16 @@ class RequestAnalysis:
             yield current, reason
             current = reason.via
 
+    def unit(self, function: str) -> Unit:
+        """What one run of a per-request function serves: that of the entry point its reason
+        chain reaches (a helper a websocket handler calls runs per connection)."""
+        reason = self.per_request.get(function)
+        return reason.entry.unit if reason is not None else Unit.REQUEST
+
     def explain(self, function: str) -> str:
-        """A sentence: ``f`` runs per request: called by ``read_user`` (GET /u, app.py:17)."""
+        """A sentence: ``f`` runs per request: called by ``read_user`` (GET /u, app.py:17).
+
+        Per connection for websocket handlers and what they reach, per event for Socket.IO."""
         parts: list[str] = []
         entry: EntryPoint | None = None
         for _, reason in self.chain(function):
@@ -560,10 +598,10 @@ class RequestAnalysis:
         if entry is None:
             return ""
         name = self.display(function)
-        description = _describe(entry)
+        runs = f"`{name}` runs per {entry.unit.value}"
         if not parts:
-            return f"`{name}` runs per request: it is {description}"
-        return f"`{name}` runs per request: {', '.join(parts)} ({entry.label}, {entry.where})"
+            return f"{runs}: it is {_describe(entry)}"
+        return f"{runs}: {', '.join(parts)} ({entry.label}, {entry.where})"
 
     def display(self, function: str) -> str:
         summary = self.model.functions.get(function)
@@ -592,14 +630,24 @@ def _cached(registration: Registration, keywords: tuple[tuple[str, str | None], 
     )
 
 
+#: What a handler is called, by what one run of it serves.
+_HANDLER_NOUNS = {
+    Unit.REQUEST: "a request handler",
+    Unit.CONNECTION: "a websocket handler",
+    Unit.EVENT: "an event handler",
+}
+
+
 def _describe(entry: EntryPoint) -> str:
-    if entry.kind is Kind.ROUTE:
-        return f"a request handler ({entry.label}, {entry.where})"
+    unit = entry.unit
+    if entry.kind is Kind.ROUTE or (entry.kind is Kind.HOOK and unit is Unit.EVENT):
+        # (A Socket.IO handler is registered like a hook, but it is what handles the event.)
+        return f"{_HANDLER_NOUNS[unit]} ({entry.label}, {entry.where})"
     if entry.kind is Kind.DEPENDENCY:
-        return f"a dependency, resolved per request ({entry.where})"
+        return f"a dependency, resolved per {unit.value} ({entry.where})"
     if entry.kind is Kind.MIDDLEWARE_CLASS:
-        return f"middleware, run on every request ({entry.where})"
-    return f"a per-request hook ({entry.label}, {entry.where})"
+        return f"middleware, run on every {unit.value} ({entry.where})"
+    return f"a per-{unit.value} hook ({entry.label}, {entry.where})"
 
 
 def _sets_guard(call: CallSite, callee: FunctionSummary) -> bool:

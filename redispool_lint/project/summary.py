@@ -36,9 +36,11 @@ class Span(NamedTuple):
 #: In ``CallSite.guard_refs``: the ``if`` body sets the flag it tests (``if not self.connected:
 #: ...; self.connected = True``), so whatever it calls runs once.
 GUARD_ONCE = "<once>"
-#: In ``CallSite.guard_refs``: the ``if`` admits only ASGI lifespan events (``scope["type"] ==
-#: "lifespan"``, ``message["type"] == "lifespan.startup"``). A pure ASGI middleware's
-#: ``__call__`` runs per request, but that branch runs once per server: startup or shutdown.
+#: In ``CallSite.guard_refs``: the call is reached only under the ASGI lifespan scope
+#: (``if scope["type"] == "lifespan":``, the ``else`` of ``!= "lifespan"``, after ``if
+#: scope["type"] != "lifespan": return ...``, ``message["type"] == "lifespan.startup"``). A
+#: pure ASGI middleware's ``__call__`` runs per request, but that part of it runs once per
+#: server: startup or shutdown.
 GUARD_LIFESPAN = "<lifespan>"
 
 
@@ -81,6 +83,8 @@ class WithSite(NamedTuple):
     is_async: bool
     span: Span
     after_yield: bool
+    #: Under an ASGI lifespan test (see ``GUARD_LIFESPAN``): runs once per server.
+    lifespan_only: bool = False
 
 
 class AssignSite(NamedTuple):

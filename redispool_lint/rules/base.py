@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from ..diagnostics import Finding, Fix, Position
+from ..frameworks.base import Unit
 from ..project.model import ProjectModel
 from ..project.objects import RedisObjects
 from ..project.requests import RequestAnalysis
@@ -39,6 +40,11 @@ class RuleContext:
         if function.qualname not in self.requests.per_request:
             return None
         return self.requests.explain(function.qualname)
+
+    def unit(self, function: FunctionSummary) -> Unit:
+        """What one run of a per-request function serves: a request, a websocket connection,
+        a Socket.IO event (the word its findings use)."""
+        return self.requests.unit(function.qualname)
 
     def finding(
         self,

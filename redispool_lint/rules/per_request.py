@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import ClassVar
 
 from ..diagnostics import Finding
+from ..frameworks.base import Unit
 from ..project.objects import RedisCall
 from ..redis_api import Ownership
 from .base import Rule, RuleContext
@@ -26,10 +27,12 @@ class PerRequestConstructorRule(Rule):
                     continue
                 if not self.applies(found, context):
                     continue
-                yield context.finding(type(self), found.call.span, f"{self.what(found)}; {why}")
+                what = self.what(found, context.unit(function))
+                yield context.finding(type(self), found.call.span, f"{what}; {why}")
 
     def applies(self, found: RedisCall, context: RuleContext) -> bool:
         return True
 
-    def what(self, found: RedisCall) -> str:
+    def what(self, found: RedisCall, unit: Unit) -> str:
+        """What the call makes, per ``unit`` (request, websocket connection, Socket.IO event)."""
         raise NotImplementedError

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from ..frameworks.base import Unit
 from ..project.objects import RedisCall
 from ..redis_api import Ownership
 from .base import RuleContext
@@ -16,7 +17,9 @@ class FromPoolPerRequest(PerRequestConstructorRule):
     what_it_does = """
         Finds `Redis.from_pool(pool)` (asyncio or sync, redis-py or valkey-py) and Sentinel's
         `master_for(...)` / `slave_for(...)` in code that runs once per request: request
-        handlers, dependencies, middleware, and anything they call, in any module.
+        handlers, dependencies, middleware, and anything they call, in any module. Websocket
+        handlers run once per connection and Socket.IO handlers once per event; their findings
+        say so.
     """
     why_is_this_bad = """
         `from_pool` makes the new client *own* the pool: it sets `auto_close_connection_pool`,
@@ -97,10 +100,15 @@ class FromPoolPerRequest(PerRequestConstructorRule):
             return not context.objects.is_fresh(pool, found.function)
         return True
 
-    def what(self, found: RedisCall) -> str:
+    def what(self, found: RedisCall, unit: Unit) -> str:
         if found.constructor.qualname.endswith(".from_pool"):
+            # Whoever else uses the pool loses its connections: in a websocket or event
+            # handler that is HTTP requests as much as other connections, so "handlers".
+            others = "other requests'" if unit is Unit.REQUEST else "other handlers'"
             return (
                 f"`{found.text}` makes a client that owns the shared pool: closing it "
-                "disconnects every connection of the pool, other requests' included"
+                f"disconnects every connection of the pool, {others} included"
             )
-        return f"`{found.text}` builds a new Sentinel pool and a client that owns it, per request"
+        return (
+            f"`{found.text}` builds a new Sentinel pool and a client that owns it, per {unit.value}"
+        )

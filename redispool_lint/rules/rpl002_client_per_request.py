@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from ..frameworks.base import Unit
 from ..project.objects import RedisCall
 from ..redis_api import Ownership
 from .per_request import PerRequestConstructorRule
@@ -15,7 +16,8 @@ class ClientPerRequest(PerRequestConstructorRule):
     what_it_does = """
         Finds clients that build a connection pool of their own (`Redis.from_url(url)`,
         `redis.asyncio.from_url(url)`, `Redis(host=...)`, `Redis()`, cluster clients, aioredis'
-        `create_redis_pool`, arq's `create_pool`) in code that runs once per request.
+        `create_redis_pool`, arq's `create_pool`) in code that runs once per request (or once
+        per websocket connection, or per Socket.IO event: the finding says which).
     """
     why_is_this_bad = """
         Each such client opens its own pool, so every request opens a new TCP connection to
@@ -67,8 +69,16 @@ class ClientPerRequest(PerRequestConstructorRule):
         use the function's own variables are not fixed.
     """
 
-    def what(self, found: RedisCall) -> str:
+    def what(self, found: RedisCall, unit: Unit) -> str:
         return (
-            f"`{found.text}` creates a client with a connection pool of its own, per request "
-            "(a new Redis connection every request)"
+            f"`{found.text}` creates a client with a connection pool of its own, "
+            f"per {unit.value} (a new Redis connection every {_EVERY[unit]})"
         )
+
+
+#: What each new client's connection comes with.
+_EVERY = {
+    Unit.REQUEST: "request",
+    Unit.CONNECTION: "websocket connection",
+    Unit.EVENT: "event",
+}

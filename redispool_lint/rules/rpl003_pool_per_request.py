@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from ..frameworks.base import Unit
 from ..project.objects import RedisCall
 from ..redis_api import Ownership
 from .per_request import PerRequestConstructorRule
@@ -15,7 +16,8 @@ class PoolPerRequest(PerRequestConstructorRule):
     what_it_does = """
         Finds `ConnectionPool(...)`, `ConnectionPool.from_url(...)`,
         `BlockingConnectionPool(...)` and `SentinelConnectionPool(...)` in code that runs once
-        per request.
+        per request (or once per websocket connection, or per Socket.IO event: the finding says
+        which).
     """
     why_is_this_bad = """
         A pool exists to reuse connections across requests. A pool per request opens a new
@@ -63,5 +65,5 @@ class PoolPerRequest(PerRequestConstructorRule):
         run once at startup. A pool used for anything else is reported only.
     """
 
-    def what(self, found: RedisCall) -> str:
-        return f"`{found.text}` creates a connection pool per request"
+    def what(self, found: RedisCall, unit: Unit) -> str:
+        return f"`{found.text}` creates a connection pool per {unit.value}"

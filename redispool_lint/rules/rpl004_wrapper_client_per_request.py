@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from ..frameworks.base import Unit
 from ..project.objects import RedisCall
 from ..redis_api import POOL_KEYWORD, Ownership
 from .base import RuleContext
@@ -17,7 +18,8 @@ class WrapperClientPerRequest(PerRequestConstructorRule):
 
     what_it_does = """
         Finds `Redis(connection_pool=pool)` over a long-lived pool in code that runs once per
-        request.
+        request (or once per websocket connection, or per Socket.IO event: the finding says
+        which).
     """
     why_is_this_bad = """
         A client made with `connection_pool=` does not own the pool, so closing it never closes
@@ -66,8 +68,8 @@ class WrapperClientPerRequest(PerRequestConstructorRule):
         pool = dict(found.call.keywords).get(POOL_KEYWORD)
         return not context.objects.is_fresh(pool, found.function)
 
-    def what(self, found: RedisCall) -> str:
+    def what(self, found: RedisCall, unit: Unit) -> str:
         return (
-            f"`{found.text}` creates a client object per request over a shared pool "
+            f"`{found.text}` creates a client object per {unit.value} over a shared pool "
             "(safe, but one client made at startup does the same for free)"
         )

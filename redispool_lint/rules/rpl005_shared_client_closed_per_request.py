@@ -4,6 +4,7 @@ from collections.abc import Iterator
 
 from ..diagnostics import Finding
 from ..project.objects import LongLived, receiver_of_close
+from ..project.summary import GUARD_LIFESPAN
 from ..redis_api import Ownership
 from .base import Rule, RuleContext
 
@@ -24,6 +25,8 @@ class SharedClientClosedPerRequest(Rule):
         object is app state filled at startup or a module-level client. A shared
         `Redis(connection_pool=pool)` client is not reported (closing it leaves the pool it
         borrows open), unless its pool is closed through it (`client.connection_pool.aclose()`).
+        Per-request code includes websocket handlers (per connection) and Socket.IO handlers
+        (per event), and what they call.
     """
     why_is_this_bad = """
         Closing the shared client closes the pool it owns. Before redis-py 7.0, leaving
@@ -84,6 +87,8 @@ class SharedClientClosedPerRequest(Rule):
             if why is None:
                 continue
             for site in function.withs:
+                if site.lifespan_only:
+                    continue  # a middleware's lifespan branch: once per server
                 long_lived = objects.long_lived(site.expr, function)
                 if long_lived is None or long_lived.wrapper:
                     # Closing a `Redis(connection_pool=pool)` client leaves the pool open.
@@ -95,6 +100,8 @@ class SharedClientClosedPerRequest(Rule):
                     _at_block_end(f"{keyword} {site.written}", long_lived, why),
                 )
             for call in function.calls:
+                if GUARD_LIFESPAN in call.guard_refs:
+                    continue  # a middleware's lifespan branch: its shutdown, not a request
                 if call.context is not None and not call.awaited:
                     # ``async with get_shared(request) as r:``: a project function that returns
                     # the shared client.
@@ -119,7 +126,8 @@ class SharedClientClosedPerRequest(Rule):
                     type(self),
                     call.span,
                     f"`{call.written}()` closes the shared {kind} "
-                    f"({long_lived.description}) in per-request code; {why}",
+                    f"({long_lived.description}) in per-{context.unit(function).value} code; "
+                    f"{why}",
                 )
 
 
