@@ -490,7 +490,7 @@ class LifespanPlanner:
         if self.ctx.model.module_of(shutdown) is not module:
             raise CannotFix("the startup and shutdown handlers live in different files")
         parsed = self.ctx.file(module.path)
-        ends: list[tuple[cst.BaseStatement, str]] = []
+        ends: list[tuple[cst.FunctionDef, cst.BaseStatement, str]] = []
         for handler in (startup, shutdown):
             fdef = parsed.function_at(handler.span.row)
             app_name = app.handler_app_names.get(handler.qualname)
@@ -498,10 +498,8 @@ class LifespanPlanner:
                 raise CannotFix(f"`{handler.name}` has no name for the application")
             if has_return_or_yield(fdef) or not isinstance(fdef.body, cst.IndentedBlock):
                 raise CannotFix(f"`{handler.name}` may return before its end")
-            ends.append((fdef.body.body[-1], app_name))
-        (startup_end, startup_app), (shutdown_end, shutdown_app) = ends
-        startup_def = parsed.function_at(startup.span.row)
-        assert startup_def is not None
+            ends.append((fdef, fdef.body.body[-1], app_name))
+        (startup_def, startup_end, startup_app), (_, shutdown_end, shutdown_app) = ends
         ops = FileOps(parsed)
         client, _pool_code, owning = self.shared_client(
             app, spec, group, startup_app, module, parsed, local_names(startup_def), ops

@@ -38,6 +38,9 @@ _ROUTE_MODULES = (
 )
 _WEBSOCKET_MODULES = ("litestar", "litestar.handlers", "litestar.handlers.websocket_handlers")
 
+#: A websocket route: its handler runs once per connection.
+_WEBSOCKET_ROUTE = Registration(Kind.ROUTE, "websocket", with_path=True, unit=Unit.CONNECTION)
+
 _DECORATORS: dict[str, Registration] = {
     **qualify(
         _HTTP_DECORATOR_MODULES,
@@ -54,26 +57,14 @@ _DECORATORS: dict[str, Registration] = {
     **qualify(
         _WEBSOCKET_MODULES,
         {
-            "websocket": Registration(
-                Kind.ROUTE, "websocket", with_path=True, unit=Unit.CONNECTION
-            ),
-            "websocket_listener": Registration(
-                Kind.ROUTE, "websocket", with_path=True, unit=Unit.CONNECTION
-            ),
-            "websocket_stream": Registration(
-                Kind.ROUTE, "websocket", with_path=True, unit=Unit.CONNECTION
-            ),
+            "websocket": _WEBSOCKET_ROUTE,
+            "websocket_listener": _WEBSOCKET_ROUTE,
+            "websocket_stream": _WEBSOCKET_ROUTE,
         },
     ),
-    "litestar.handlers.websocket_handlers.route_handler.websocket": Registration(
-        Kind.ROUTE, "websocket", with_path=True, unit=Unit.CONNECTION
-    ),
-    "litestar.handlers.websocket_handlers.listener.websocket_listener": Registration(
-        Kind.ROUTE, "websocket", with_path=True, unit=Unit.CONNECTION
-    ),
-    "litestar.handlers.websocket_handlers.stream.websocket_stream": Registration(
-        Kind.ROUTE, "websocket", with_path=True, unit=Unit.CONNECTION
-    ),
+    "litestar.handlers.websocket_handlers.route_handler.websocket": _WEBSOCKET_ROUTE,
+    "litestar.handlers.websocket_handlers.listener.websocket_listener": _WEBSOCKET_ROUTE,
+    "litestar.handlers.websocket_handlers.stream.websocket_stream": _WEBSOCKET_ROUTE,
     **qualify(
         ("litestar", "litestar.handlers", "litestar.handlers.asgi_handlers"),
         {"asgi": Registration(Kind.ROUTE, "ASGI route", with_path=True)},
