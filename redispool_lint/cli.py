@@ -388,11 +388,14 @@ def _add_noqa(paths: tuple[Path, ...], settings: Settings, fixing: bool) -> int:
 
 def _print_diff(changes: Mapping[str, tuple[SourceFile, str]]) -> None:
     for path, (source, new_text) in sorted(changes.items()):
+        # An absolute path as git writes it (``a/tmp/app.py``, not ``a//tmp/app.py``), so that
+        # ``git apply -p N`` strips whole folders.
+        relative = path.lstrip("/")
         for line in difflib.unified_diff(
             split_lines_keepends(source.text),
             split_lines_keepends(new_text),
-            fromfile=f"a/{path}",
-            tofile=f"b/{path}",
+            fromfile=f"a/{relative}",
+            tofile=f"b/{relative}",
         ):
             if not line.endswith(("\n", "\r")):
                 # A file's last line without a line end: said as git says it, or the next line

@@ -127,6 +127,35 @@ def test_diff_of_files_without_a_last_line_end_applies_with_git(
     assert snapshot(applied) == snapshot(in_project)
 
 
+@pytest.mark.skipif(shutil.which("git") is None, reason="git applies the patch")
+def test_diff_of_a_project_named_by_absolute_path_applies_with_git(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A project outside the current folder: the headers are ``a/tmp/...`` as git writes them
+    (not ``a//tmp/...``), and ``git apply -p N`` applies the patch inside the project."""
+    work = project(tmp_path, "lifespan_pool")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    code, patch, _ = run(work, str(work), "--diff")
+    assert code == 1
+    assert f"--- a/{work.as_posix().lstrip('/')}/app/main.py\n" in patch
+    assert "a//" not in patch and "b//" not in patch
+    applied = tmp_path / "applied"
+    shutil.copytree(work, applied)
+    strip = 1 + len(work.parts) - 1  # "a/" and each folder of the absolute path
+    subprocess.run(
+        ["git", "apply", f"-p{strip}", "-"],
+        cwd=applied,
+        input=patch,
+        text=True,
+        check=True,
+        capture_output=True,
+    )
+    assert run(work, str(work), "--fix")[0] == 0
+    assert snapshot(applied) == snapshot(work)
+
+
 def test_exit_non_zero_on_fix(in_project: Path) -> None:
     code, _, _ = run(in_project, ".", "--fix", "--exit-non-zero-on-fix")
     assert code == 1
