@@ -52,6 +52,17 @@ class Registration:
     #: reuse its result for every request (Litestar's ``Provide(fn, use_cache=True)``): then it
     #: registers nothing per request.
     cached_by: str | None = None
+    #: For an object whose methods the framework calls by name, not the object itself: method
+    #: name -> kind and label of that method (Falcon's ``add_route(path, Resource())`` calls
+    #: ``on_get``, its middleware ``process_request`` per request and ``process_startup`` once).
+    #: Set, it replaces the engine's default for a registered instance (its ``__call__``); a
+    #: function registered is still run itself, with ``kind`` and ``label``. Each method
+    #: needs its own kind and label, so the handler bases' name sets cannot say it.
+    methods: Mapping[str, tuple[Kind, str]] = field(default_factory=dict)
+    #: A keyword whose literal string the framework appends, after an underscore, to the names
+    #: in ``methods`` (Falcon's ``add_route(path, res, suffix="detail")`` calls
+    #: ``on_get_detail``, not ``on_get``).
+    method_suffix: str | None = None
 
 
 HTTP_METHODS = ("get", "post", "put", "patch", "delete", "head", "options", "trace")

@@ -70,6 +70,11 @@ def _root(dotted: str) -> str:
 _FIRST_STRING_KEYWORDS = frozenset({"path", "rule", "uri", "event_type", "middleware_type"})
 
 
+#: Keywords whose literal string value is kept (``str:VALUE``): a router's ``prefix=``, Falcon's
+#: ``add_route(..., suffix="detail")``.
+_STRING_KEYWORDS = frozenset({"prefix", "suffix"})
+
+
 def _first_string(call: ast.Call) -> str | None:
     """A call's first argument when it is a string literal: a route's path, a hook's event."""
     first = call.args[0] if call.args else None
@@ -264,10 +269,11 @@ class _Extractor:
     def keyword_value(self, node: ast.expr, name: str | None = None) -> str | None:
         """A keyword argument's reference; ``const:True``/``const:False`` for a literal bool (a
         framework option such as Litestar's ``use_cache=True``); ``str:/users`` for a router's
-        literal ``prefix=`` (for full route paths in messages)."""
+        literal ``prefix=`` (for full route paths in messages) or Falcon's ``suffix=`` (which
+        names the responders of a route)."""
         if isinstance(node, ast.Constant) and isinstance(node.value, bool):
             return f"const:{node.value}"
-        if name == "prefix" and isinstance(node, ast.Constant) and isinstance(node.value, str):
+        if name in _STRING_KEYWORDS and isinstance(node, ast.Constant) and isinstance(node.value, str):
             return f"str:{node.value}"
         return self.ref_or_list(node)
 
