@@ -25,7 +25,7 @@ from . import (
     strawberry,
     tornado,
 )
-from .base import Framework, Kind, Registration
+from .base import Framework, Kind, Mount, Registration
 
 FRAMEWORKS: tuple[Framework, ...] = (
     fastapi.FRAMEWORK,
@@ -72,6 +72,8 @@ class Knowledge:
     class_attributes: dict[str, tuple[Registration, ...]]
     #: Instances of these classes are applications or routers.
     app_classes: frozenset[str]
+    #: Mount method (``fastapi.APIRouter().include_router``) -> where its router and prefix are.
+    mounts: dict[str, Mount]
     packages: frozenset[str]
     #: The last names of every callee above: the extractor keeps calls with these names.
     names: frozenset[str]
@@ -88,11 +90,14 @@ def build_knowledge(
     handler_bases: dict[str, frozenset[str]] = {}
     class_attributes: dict[str, tuple[Registration, ...]] = {}
     app_classes: set[str] = set()
+    mounts: dict[str, Mount] = {}
     packages: set[str] = set()
     for framework in frameworks:
         packages.update(framework.packages)
         app_classes.update(framework.app_classes)
         for cls in framework.app_classes:
+            for method, mount in framework.mounts.items():
+                mounts[f"{cls}().{method}"] = mount
             for method, registration in framework.decorator_methods.items():
                 decorators[f"{cls}().{method}"] = registration
             for method, registrations in framework.call_methods.items():
@@ -124,6 +129,7 @@ def build_knowledge(
         handler_bases=handler_bases,
         class_attributes=class_attributes,
         app_classes=frozenset(app_classes),
+        mounts=mounts,
         packages=frozenset(packages),
         names=frozenset(names),
     )

@@ -65,6 +65,22 @@ class Registration:
     method_suffix: str | None = None
 
 
+@dataclass(frozen=True)
+class Mount:
+    """A method of an app or router that serves another router's routes under a path prefix
+    (FastAPI's ``include_router(router, prefix="/users")``, Django Ninja's
+    ``add_router("/users/", router)``). Only for the full route paths shown in messages."""
+
+    #: The router mounted: its position and keyword.
+    position: int | None
+    keyword: str | None
+    #: The prefix's keyword (a string literal).
+    prefix_keyword: str | None = "prefix"
+    #: The prefix may also be the first argument, when a string literal (the extractor keeps
+    #: only the first positional string of a call).
+    prefix_first: bool = False
+
+
 HTTP_METHODS = ("get", "post", "put", "patch", "delete", "head", "options", "trace")
 
 
@@ -94,6 +110,8 @@ class Framework:
     #: under ``.state``: aiohttp's ``app["redis"]`` (read as ``request.app["redis"]`` or
     #: ``request.config_dict["redis"]``), Litestar's ``app.state["redis"]``.
     state_items: tuple[str, ...] = ()
+    #: Methods of the app classes that mount a router under a prefix: method name -> mount.
+    mounts: Mapping[str, Mount] = field(default_factory=dict)
 
 
 def methods(

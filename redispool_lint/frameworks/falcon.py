@@ -70,7 +70,9 @@ _MIDDLEWARE: dict[str, tuple[Kind, str]] = {
     "process_shutdown": (Kind.SHUTDOWN, "middleware process_shutdown"),
 }
 
-_MIDDLEWARE_REGISTRATION = Registration(Kind.HOOK, "middleware", 0, "middleware", methods=_MIDDLEWARE)
+_MIDDLEWARE_REGISTRATION = Registration(
+    Kind.HOOK, "middleware", 0, "middleware", methods=_MIDDLEWARE
+)
 
 _APPS = (
     "falcon.App",

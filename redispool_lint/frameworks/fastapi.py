@@ -5,7 +5,7 @@ A FastAPI app is a Starlette app, so everything Starlette registers applies too.
 
 from __future__ import annotations
 
-from .base import HTTP_METHODS, Framework, Kind, Registration, methods
+from .base import HTTP_METHODS, Framework, Kind, Mount, Registration, methods
 from .starlette import APP_CALLS, APP_DECORATORS, APP_KEYWORDS, ROUTER_KEYWORDS
 
 APPS = (
@@ -21,6 +21,7 @@ FRAMEWORK = Framework(
     name="FastAPI",
     packages=("fastapi",),
     app_classes=APPS,
+    mounts={"include_router": Mount(0, "router")},
     decorator_methods={
         **APP_DECORATORS,
         **methods(HTTP_METHODS),

@@ -12,7 +12,7 @@ level, as everywhere in Django.
 
 from __future__ import annotations
 
-from .base import Framework, Kind, Registration, methods
+from .base import Framework, Kind, Mount, Registration, methods
 
 _AUTH = Registration(
     Kind.HOOK,
@@ -47,6 +47,8 @@ FRAMEWORK = Framework(
     name="Django Ninja",
     packages=("ninja",),
     app_classes=_APIS + _ROUTERS,
+    # ``add_router(prefix, router)``, on the API and on a router (nested).
+    mounts={"add_router": Mount(1, "router", prefix_first=True)},
     decorator_methods={
         **methods(_OPERATIONS),
         # (The path is its second argument, after the list of methods: not in the label.)

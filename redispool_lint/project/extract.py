@@ -273,7 +273,11 @@ class _Extractor:
         names the responders of a route)."""
         if isinstance(node, ast.Constant) and isinstance(node.value, bool):
             return f"const:{node.value}"
-        if name in _STRING_KEYWORDS and isinstance(node, ast.Constant) and isinstance(node.value, str):
+        if (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and name in _STRING_KEYWORDS
+        ):
             return f"str:{node.value}"
         return self.ref_or_list(node)
 

@@ -78,7 +78,7 @@ class RequestAnalysis:
         self.has_web_app = False
         #: Function -> ``param:NAME`` -> the app object its callers pass there.
         self.param_apps = self._param_apps()
-        self.routes = RoutePrefixes(model, knowledge.app_classes)
+        self.routes = RoutePrefixes(model, knowledge.app_classes, knowledge.mounts)
         self._find_entries()
         self._build_edges()
         self._propagate()
@@ -331,8 +331,8 @@ class RequestAnalysis:
         local_types: dict[str, str],
         depth: int = 0,
     ) -> list[tuple[str, Kind, str]]:
-        """The methods the framework calls by name on a registered object (``registration.methods``),
-        each with its kind and label; a function registered runs itself."""
+        """The methods the framework calls by name on a registered object
+        (``registration.methods``), each with its kind and label; a function runs itself."""
         if ref.startswith("list:"):
             return [
                 found

@@ -1,16 +1,20 @@
 """Full route paths for messages: ``GET /products/{id}``, not the ``/{id}`` written on the route.
 
 FastAPI joins the prefix given to ``include_router(router, prefix=...)`` (for each level of
-nesting), the router's own ``APIRouter(prefix=...)`` and the path of the route.
+nesting), the router's own ``APIRouter(prefix=...)`` and the path of the route; Django Ninja the
+prefix of ``add_router("/orders/", router)`` and the route's. Which methods mount a router, and
+where their router and prefix are, is in the framework tables (``Framework.mounts``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from ..frameworks.base import Mount
 from .model import ProjectModel
 from .summary import CallSite, FunctionSummary
 
 PREFIX_KEYWORD = "prefix"
-INCLUDE_METHOD = "include_router"
 #: How the extractor keeps a literal string keyword (see ``extract.keyword_value``).
 STRING = "str:"
 _MAX_NESTING = 8
@@ -24,7 +28,9 @@ def string_keyword(call: CallSite, name: str) -> str | None:
 
 
 class RoutePrefixes:
-    def __init__(self, model: ProjectModel, app_classes: frozenset[str]) -> None:
+    def __init__(
+        self, model: ProjectModel, app_classes: frozenset[str], mounts: Mapping[str, Mount]
+    ) -> None:
         self.model = model
         #: Router -> the prefix its constructor was given.
         self.own: dict[str, str] = {}
@@ -32,21 +38,27 @@ class RoutePrefixes:
         self.parent: dict[str, tuple[str, str]] = {}
         for function in model.functions.values():
             for call in function.calls:
-                self._read(call, function, app_classes)
+                self._read(call, function, app_classes, mounts)
 
-    def _read(self, call: CallSite, function: FunctionSummary, app_classes: frozenset[str]) -> None:
+    def _read(
+        self,
+        call: CallSite,
+        function: FunctionSummary,
+        app_classes: frozenset[str],
+        mounts: Mapping[str, Mount],
+    ) -> None:
         callee = self.model.resolve(call.callee, function.local_types)
-        receiver, _, method = callee.rpartition(".")
-        if method == INCLUDE_METHOD and receiver.removesuffix("()") in app_classes:
-            child = call.args[0] if call.args else None
+        mount = mounts.get(callee)
+        if mount is not None:
+            child = _mounted(call, mount)
             if child is not None and not child.startswith("list:"):
+                prefix = string_keyword(call, mount.prefix_keyword or "")
+                if prefix is None and mount.prefix_first:
+                    prefix = call.first_string
                 including = call.callee.rpartition(".")[0]
                 self.parent.setdefault(
                     self.identity(child, function),
-                    (
-                        self.identity(including, function),
-                        string_keyword(call, PREFIX_KEYWORD) or "",
-                    ),
+                    (self.identity(including, function), prefix or ""),
                 )
         elif callee in app_classes and call.assigned_to is not None:
             prefix = string_keyword(call, PREFIX_KEYWORD)
@@ -70,4 +82,19 @@ class RoutePrefixes:
                 break
             identity, included_prefix = included
             prefix = included_prefix + prefix
-        return prefix + path
+        # Django Ninja joins ``add_router("/orders/", r)`` and ``@r.get("/")`` with a slash and
+        # then collapses repeated ones; FastAPI's prefixes never end with one.
+        joined = prefix + path
+        while "//" in joined:
+            joined = joined.replace("//", "/")
+        return joined
+
+
+def _mounted(call: CallSite, mount: Mount) -> str | None:
+    """The reference of the router a mount call mounts: by keyword, else by position."""
+    for name, value in call.keywords:
+        if name == mount.keyword:
+            return value
+    if mount.position is not None and mount.position < len(call.args):
+        return call.args[mount.position]
+    return None
