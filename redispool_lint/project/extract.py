@@ -381,6 +381,19 @@ class _Extractor:
                 self.visit_expr(stmt.annotation)
         elif isinstance(stmt, (ast.With, ast.AsyncWith)):
             self.visit_with(stmt)
+        elif (
+            isinstance(stmt, ast.AugAssign)
+            and isinstance(stmt.op, ast.Add)
+            and isinstance(stmt.target, ast.Attribute)
+        ):
+            # ``app.on_start += handler`` is ``app.on_start.__iadd__(handler)``: how BlackSheep
+            # subscribes to its application events.
+            method = ast.Attribute(value=stmt.target.value, attr=stmt.target.attr, ctx=ast.Load())
+            method = ast.Attribute(value=method, attr="__iadd__", ctx=ast.Load())
+            call = ast.Call(func=method, args=[stmt.value], keywords=[])
+            for node in (method.value, method, call):
+                ast.copy_location(node, stmt)
+            self.visit_expr(call)
         elif isinstance(stmt, ast.Return) and stmt.value is not None:
             self.visit_expr(stmt.value)
             self.record_result(stmt.value)
