@@ -28,15 +28,15 @@ _ROUTE_DECORATORS: dict[str, Registration] = {
     "route": Registration(Kind.ROUTE, "route", with_path=True),
 }
 
-#: ``router.add_get(pattern, handler)``; ``router.add(method, pattern, handler)``.
+#: ``router.add_get(pattern, handler)``.
 _ROUTER_CALLS: dict[str, tuple[Registration, ...]] = {
     **{
         f"add_{name}": (Registration(Kind.ROUTE, name.upper(), 1, "handler", with_path=True),)
         for name in _ROUTE_NAMES
     },
     "add_ws": (Registration(Kind.ROUTE, "websocket", 1, "handler", with_path=True),),
-    # (The path is the second argument: not in the label.)
-    "add": (Registration(Kind.ROUTE, "route", 2, "handler"),),
+    # (Not ``router.add(method, pattern, handler)``: the extractor keeps every call whose
+    # method has a name of these tables, and ``add`` would keep each ``set.add`` of a project.)
 }
 
 #: Application events: ``ApplicationEvent`` is a decorator, a call and a ``+=`` target.
