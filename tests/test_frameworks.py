@@ -163,6 +163,7 @@ NEW_FRAMEWORK_REASONS = {
     },
     "fw_ninja_api": {
         ("shop/orders.py", 28): "(POST /orders/, shop/orders.py:27)",
+        ("shop/orders.py", 36): "(API operation /orders/{order_id}, shop/orders.py:35)",
         ("shop/orders.py", 42): "(API operation /orders/{order_id}/cancel, shop/orders.py:47)",
         ("shop/api.py", 21): "(DELETE /cache, shop/api.py:20)",
         ("shop/auth.py", 14): "`ApiKey.authenticate` runs per request: it is a per-request "

@@ -51,8 +51,9 @@ FRAMEWORK = Framework(
     mounts={"add_router": Mount(1, "router", prefix_first=True)},
     decorator_methods={
         **methods(_OPERATIONS),
-        # (The path is its second argument, after the list of methods: not in the label.)
-        "api_operation": Registration(Kind.ROUTE, "API operation"),
+        # (The path is its second argument, after the list of methods: the extractor reads it
+        # there when the first is a literal list of strings.)
+        "api_operation": Registration(Kind.ROUTE, "API operation", with_path=True),
         "exception_handler": Registration(Kind.HOOK, "exception handler"),
     },
     call_methods={

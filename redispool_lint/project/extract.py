@@ -78,6 +78,13 @@ _STRING_KEYWORDS = frozenset({"prefix", "suffix"})
 def _first_string(call: ast.Call) -> str | None:
     """A call's first argument when it is a string literal: a route's path, a hook's event."""
     first = call.args[0] if call.args else None
+    if (
+        isinstance(first, (ast.List, ast.Tuple))
+        and len(call.args) > 1
+        and all(isinstance(e, ast.Constant) and isinstance(e.value, str) for e in first.elts)
+    ):
+        # Django Ninja's ``api_operation(["GET", "POST"], "/path")``: methods, then the path.
+        first = call.args[1]
     if first is None:
         first = next((kw.value for kw in call.keywords if kw.arg in _FIRST_STRING_KEYWORDS), None)
     if isinstance(first, ast.Constant) and isinstance(first.value, str):

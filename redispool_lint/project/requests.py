@@ -306,7 +306,8 @@ class RequestAnalysis:
             router = call.callee.rpartition(".")[0]
             where = f"{self.model.module_of(function).path}:{call.span.row}"
             if registration.methods:
-                suffix = string_keyword(call, registration.method_suffix or "")
+                suffix_keyword = registration.method_suffix
+                suffix = string_keyword(call, suffix_keyword) if suffix_keyword else None
                 for target, method_kind, method_label in self.registered_methods(
                     ref, kind, registration, suffix, function.local_types
                 ):

@@ -52,7 +52,8 @@ class RoutePrefixes:
         if mount is not None:
             child = _mounted(call, mount)
             if child is not None and not child.startswith("list:"):
-                prefix = string_keyword(call, mount.prefix_keyword or "")
+                keyword = mount.prefix_keyword
+                prefix = string_keyword(call, keyword) if keyword else None
                 if prefix is None and mount.prefix_first:
                     prefix = call.first_string
                 including = call.callee.rpartition(".")[0]
