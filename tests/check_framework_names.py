@@ -2,7 +2,8 @@
 
 The linter never imports a web framework, and CI does not install them, so this is a script:
 install the frameworks somewhere (``pip install --target /tmp/fw litestar quart flask aiohttp
-sanic tornado django djangorestframework channels strawberry-graphql``) and run
+sanic tornado django djangorestframework channels strawberry-graphql python-socketio falcon
+django-ninja blacksheep``) and run
 ``PYTHONPATH=/tmp/fw python tests/check_framework_names.py``. It checks that every qualified
 name in ``redispool_lint.frameworks`` imports, that every method named on an app class exists on
 one of the framework's app classes, and that the keyword (and position) a registration reads is
@@ -102,6 +103,13 @@ def check(framework: Framework) -> list[str]:
             apps.append(load(name))
         except (ImportError, AttributeError) as error:
             problems.append(f"app class {name}: {error!r}")
+    # Some methods are attributes an instance sets in its ``__init__`` (BlackSheep's
+    # ``app.router.get``, ``app.on_start``): an instance made without arguments has them.
+    for cls in list(apps):
+        try:
+            apps.append(cls())
+        except Exception:  # (it needs arguments: its class will do)
+            continue
 
     def methods(dotted: str) -> list[Any]:
         """The method ``dotted`` on every app class that has it."""

@@ -123,3 +123,67 @@ def test_a_project_package_named_like_a_common_framework_word_is_project_code(
     assert [(f.path, f.code) for f in lint_folder(tmp_path).findings] == [
         ("channels/views.py", "RPL002")
     ]
+
+
+def test_lifecycle_hooks_of_falcon_and_blacksheep_run_once() -> None:
+    knowledge = build_knowledge()
+    (falcon_middleware,) = knowledge.calls["falcon.asgi.App().add_middleware"]
+    assert falcon_middleware.methods["process_startup"][0] is Kind.STARTUP
+    assert falcon_middleware.methods["process_shutdown"][0] is Kind.SHUTDOWN
+    assert falcon_middleware.methods["process_request"][0].per_request
+    decorators = {
+        "blacksheep.Application().on_start": Kind.STARTUP,
+        "blacksheep.Application().after_start": Kind.STARTUP,
+        "blacksheep.Application().on_stop": Kind.SHUTDOWN,
+        "blacksheep.Application().lifespan": Kind.LIFESPAN,
+    }
+    for key, kind in decorators.items():
+        assert knowledge.decorators[key].kind is kind
+    calls = {
+        "blacksheep.Application().on_start.__iadd__": Kind.STARTUP,
+        "blacksheep.Application().on_stop.__iadd__": Kind.SHUTDOWN,
+        "blacksheep.Application().on_start": Kind.STARTUP,
+    }
+    for key, kind in calls.items():
+        assert [r.kind for r in knowledge.calls[key]] == [kind]
+
+
+#: What the per-request findings of the new frameworks' fixtures say made them per request:
+#: the route (method and full path) or the hook, as for the other frameworks.
+NEW_FRAMEWORK_REASONS = {
+    "fw_falcon_app": {
+        ("inventory/resources.py", 23): "`ItemsResource.on_post` runs per request: it is a "
+        "request handler (POST /items, inventory/wsgi.py:19)",
+        ("inventory/resources.py", 40): "(GET /items/{item_id}/stock, inventory/wsgi.py:21)",
+        ("inventory/resources.py", 48): "called by `ItemResource.on_delete` "
+        "(DELETE /items/{item_id}, inventory/wsgi.py:20)",
+        ("inventory/asgi.py", 48): "(websocket /feed, inventory/asgi.py:56)",
+        ("inventory/middleware.py", 11): "(middleware process_request, inventory/wsgi.py:17)",
+        ("inventory/hooks.py", 10): "(before hook, inventory/resources.py:21)",
+    },
+    "fw_ninja_api": {
+        ("shop/orders.py", 28): "(POST /orders/, shop/orders.py:27)",
+        ("shop/orders.py", 36): "(API operation /orders/{order_id}, shop/orders.py:35)",
+        ("shop/orders.py", 42): "(API operation /orders/{order_id}/cancel, shop/orders.py:47)",
+        ("shop/api.py", 21): "(DELETE /cache, shop/api.py:20)",
+        ("shop/auth.py", 14): "`ApiKey.authenticate` runs per request: it is a per-request "
+        "hook (authentication, shop/api.py:10)",
+        ("shop/throttles.py", 17): "(throttle, shop/api.py:10)",
+    },
+    "fw_blacksheep_app": {
+        ("catalog/routes.py", 18): "(POST /products, catalog/routes.py:17)",
+        ("catalog/routes.py", 32): "(websocket /live, catalog/routes.py:30)",
+        ("catalog/app.py", 39): "(DELETE /admin/cache, catalog/app.py:45)",
+        ("catalog/controllers.py", 11): "(Recommendations.__init__, catalog/controllers.py:10)",
+        ("catalog/services.py", 11): "`CartService.__init__` runs per request: it is a "
+        "dependency, resolved per request (catalog/app.py:46)",
+    },
+}
+
+
+@pytest.mark.parametrize("project", sorted(NEW_FRAMEWORK_REASONS))
+def test_new_frameworks_say_which_route_runs_the_code(project: str) -> None:
+    result = lint_folder(Path(__file__).parent / "fixtures" / "projects" / project)
+    messages = {(f.path, f.start.row): f.message for f in result.findings}
+    for where, reason in NEW_FRAMEWORK_REASONS[project].items():
+        assert reason in messages.get(where, ""), (where, messages.get(where))

@@ -11,10 +11,13 @@ from dataclasses import dataclass
 
 from . import (
     aiohttp,
+    blacksheep,
     django,
+    falcon,
     fastapi,
     flask,
     litestar,
+    ninja,
     quart,
     sanic,
     socketio,
@@ -36,6 +39,9 @@ FRAMEWORKS: tuple[Framework, ...] = (
     tornado.FRAMEWORK,
     django.FRAMEWORK,
     socketio.FRAMEWORK,
+    falcon.FRAMEWORK,
+    ninja.FRAMEWORK,
+    blacksheep.FRAMEWORK,
 )
 
 #: Framework packages named like a word a project may well use for a package of its own (a

@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
 class Kind(enum.Enum):
@@ -43,6 +44,14 @@ class Unit(enum.Enum):
     EVENT = "event"
 
 
+class Method(NamedTuple):
+    """A method a framework calls by name on a registered object (``Registration.methods``)."""
+
+    kind: Kind
+    label: str
+    unit: Unit = Unit.REQUEST
+
+
 @dataclass(frozen=True)
 class Registration:
     """How a decorator or a call registers a callable with a framework.
@@ -70,6 +79,17 @@ class Registration:
     #: For ``events``: event name -> unit, where it is not ``unit`` (Sanic's
     #: ``signal("websocket.handler.before")`` runs per connection, ``"http.*"`` per request).
     event_units: Mapping[str, Unit] = field(default_factory=dict)
+    #: For an object whose methods the framework calls by name, not the object itself: method
+    #: name -> its kind, label and unit (Falcon's ``add_route(path, Resource())`` calls
+    #: ``on_get``, its middleware ``process_request`` per request and ``process_startup`` once).
+    #: Set, it replaces the engine's default for a registered instance (its ``__call__``); a
+    #: function registered is still run itself, with ``kind`` and ``label``. Each method
+    #: needs its own kind and label, so the handler bases' name sets cannot say it.
+    methods: Mapping[str, Method] = field(default_factory=dict)
+    #: A keyword whose literal string the framework appends, after an underscore, to the names
+    #: in ``methods`` (Falcon's ``add_route(path, res, suffix="detail")`` calls
+    #: ``on_get_detail``, not ``on_get``).
+    method_suffix: str | None = None
 
 
 @dataclass(frozen=True)
@@ -89,6 +109,10 @@ class RoutePrefix:
     #: ``route_handlers=[...]``). Registrations written inside its parentheses belong to it too
     #: (``Mount("/api", routes=[Route(...)])``).
     children: str | None = None
+    #: For an include method: where the included router is, by position and keyword
+    #: (``include_router(router)``, Django Ninja's ``add_router("/orders/", router)``).
+    child_position: int = 0
+    child_keyword: str | None = None
 
 
 HTTP_METHODS = ("get", "post", "put", "patch", "delete", "head", "options", "trace")

@@ -22,7 +22,7 @@ FRAMEWORK = Framework(
     packages=("fastapi",),
     app_classes=APPS,
     router_prefixes=dict.fromkeys(APPS[2:], RoutePrefix("prefix")),
-    include_prefixes={"include_router": RoutePrefix("prefix")},
+    include_prefixes={"include_router": RoutePrefix("prefix", child_keyword="router")},
     decorator_methods={
         **APP_DECORATORS,
         **methods(HTTP_METHODS),

@@ -73,10 +73,21 @@ _FIRST_STRING_KEYWORDS = frozenset({"path", "rule", "uri", "event_type", "middle
 #: Controller ``path = "/items"``), for full route paths in messages.
 _PREFIX_KEYWORDS = frozenset({"prefix", "url_prefix", "path"})
 
+#: Keywords kept as ``str:...`` too: Falcon's ``add_route(..., suffix="detail")``, which names
+#: the responders of a route.
+_STRING_KEYWORDS = _PREFIX_KEYWORDS | {"suffix"}
+
 
 def _first_string(call: ast.Call) -> str | None:
     """A call's first argument when it is a string literal: a route's path, a hook's event."""
     first = call.args[0] if call.args else None
+    if (
+        isinstance(first, (ast.List, ast.Tuple))
+        and len(call.args) > 1
+        and all(isinstance(e, ast.Constant) and isinstance(e.value, str) for e in first.elts)
+    ):
+        # Django Ninja's ``api_operation(["GET", "POST"], "/path")``: methods, then the path.
+        first = call.args[1]
     if first is None:
         first = next((kw.value for kw in call.keywords if kw.arg in _FIRST_STRING_KEYWORDS), None)
     if isinstance(first, ast.Constant) and isinstance(first.value, str):
@@ -272,10 +283,11 @@ class _Extractor:
     def keyword_value(self, node: ast.expr, name: str | None = None) -> str | None:
         """A keyword argument's reference; ``const:True``/``const:False`` for a literal bool (a
         framework option such as Litestar's ``use_cache=True``); ``str:/users`` for a router's
-        literal ``prefix=``, ``url_prefix=`` or ``path=`` (for full route paths in messages)."""
+        literal ``prefix=``, ``url_prefix=`` or ``path=`` (for full route paths in messages) or
+        Falcon's ``suffix=`` (which names the responders of a route)."""
         if isinstance(node, ast.Constant) and isinstance(node.value, bool):
             return f"const:{node.value}"
-        if name in _PREFIX_KEYWORDS and isinstance(node, ast.Constant):
+        if name in _STRING_KEYWORDS and isinstance(node, ast.Constant):
             return f"str:{node.value}" if isinstance(node.value, str) else None
         return self.ref_or_list(node)
 
@@ -389,6 +401,19 @@ class _Extractor:
                 self.visit_expr(stmt.annotation)
         elif isinstance(stmt, (ast.With, ast.AsyncWith)):
             self.visit_with(stmt)
+        elif (
+            isinstance(stmt, ast.AugAssign)
+            and isinstance(stmt.op, ast.Add)
+            and isinstance(stmt.target, ast.Attribute)
+        ):
+            # ``app.on_start += handler`` is ``app.on_start.__iadd__(handler)``: how BlackSheep
+            # subscribes to its application events.
+            method = ast.Attribute(value=stmt.target.value, attr=stmt.target.attr, ctx=ast.Load())
+            method = ast.Attribute(value=method, attr="__iadd__", ctx=ast.Load())
+            call = ast.Call(func=method, args=[stmt.value], keywords=[])
+            for node in (method.value, method, call):
+                ast.copy_location(node, stmt)
+            self.visit_expr(call)
         elif isinstance(stmt, ast.Return) and stmt.value is not None:
             self.visit_expr(stmt.value)
             self.record_result(stmt.value)

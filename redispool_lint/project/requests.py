@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..frameworks import Knowledge
-from ..frameworks.base import Kind, Registration, Unit
+from ..frameworks.base import Kind, Method, Registration, Unit
 from .model import ProjectModel
-from .routes import RoutePrefixes
+from .routes import RoutePrefixes, string_keyword
 from .summary import GUARD_LIFESPAN, GUARD_ONCE, CallSite, ClassSummary, FunctionSummary
 
 #: Decorators that make a function run once and cache its result: the singleton idiom.
@@ -328,17 +328,72 @@ class RequestAnalysis:
             kind = self._kind(registration, call.first_string)
             if kind is None:
                 continue
-            label = self._label(
-                registration,
-                call.first_string,
-                call.callee.rpartition(".")[0],
-                function,
-                self.routes.call_identity(call, function),
-            )
+            router = call.callee.rpartition(".")[0]
+            handler = self.routes.call_identity(call, function)
             where = f"{self.model.module_of(function).path}:{call.span.row}"
+            if registration.methods:
+                suffix_keyword = registration.method_suffix
+                suffix = string_keyword(call, suffix_keyword) if suffix_keyword else None
+                for target, method in self.registered_methods(
+                    ref, kind, registration, suffix, function.local_types
+                ):
+                    label = self._label(
+                        replace(registration, label=method.label),
+                        call.first_string,
+                        router,
+                        function,
+                        handler,
+                    )
+                    self._add(target, method.kind, label, where, method.unit)
+                continue
+            label = self._label(registration, call.first_string, router, function, handler)
             unit = self._unit(registration, call.first_string)
             for target in self.callables(ref, kind, function.local_types):
                 self._add(target, kind, label, where, unit)
+
+    def registered_methods(
+        self,
+        ref: str,
+        kind: Kind,
+        registration: Registration,
+        suffix: str | None,
+        local_types: dict[str, str],
+        depth: int = 0,
+    ) -> list[tuple[str, Method]]:
+        """The methods the framework calls by name on a registered object
+        (``registration.methods``), each with its kind, label and unit; a function runs
+        itself."""
+        if ref.startswith("list:"):
+            return [
+                found
+                for element in ref[5:].split(",")
+                if element != "?"
+                for found in self.registered_methods(
+                    element, kind, registration, suffix, local_types, depth
+                )
+            ]
+        resolved = self.model.resolve(ref, local_types)
+        factory = self.model.functions.get(resolved[:-2]) if resolved.endswith("()") else None
+        if factory is not None and depth < 4:
+            # ``add_route("/items", make_items(client))``: what the factory returns.
+            return [
+                found
+                for result in factory.returns
+                for found in self.registered_methods(
+                    result, kind, registration, suffix, factory.local_types, depth + 1
+                )
+            ]
+        if resolved in self.model.functions:
+            return [(resolved, Method(kind, registration.label, registration.unit))]
+        cls = resolved.removesuffix("()")
+        if cls not in self.model.classes:
+            return []
+        found: list[tuple[str, Method]] = []
+        for name, method in registration.methods.items():
+            defined = self.model.find_method(cls, f"{name}_{suffix}" if suffix else name)
+            if defined is not None:
+                found.append((defined, method))
+        return found
 
     # ----- edges --------------------------------------------------------------------------
 

@@ -6,7 +6,8 @@ frameworks' tables say where each writes its prefix, ``frameworks.base.RoutePref
 * a router's own prefix: ``APIRouter(prefix=)``, ``Blueprint(url_prefix=)``, Litestar's
   ``Router(path=)``, a Litestar Controller's ``path`` attribute for its handlers;
 * the prefix it is included with: ``include_router(router, prefix=)`` (before the router's
-  own), ``register_blueprint(bp, url_prefix=)`` (instead of it);
+  own), ``register_blueprint(bp, url_prefix=)`` (instead of it), Django Ninja's
+  ``add_router("/orders/", router)``;
 * a router that lists the handler (Litestar's ``route_handlers=[...]``), or whose parentheses
   hold the registration (``Mount("/api", routes=[Route("/items", ...)])``).
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from ..frameworks import Knowledge
+from ..frameworks.base import RoutePrefix
 from .model import ProjectModel
 from .summary import CallSite, ClassSummary, FunctionSummary, Span
 
@@ -79,9 +81,11 @@ class RoutePrefixes:
         callee = self.model.resolve(call.callee, function.local_types)
         include = self.knowledge.include_prefixes.get(callee)
         if include is not None:
-            child = call.args[0] if call.args else None
+            child = _included(call, include)
             if child is not None and not child.startswith("list:"):
                 given = string_keyword(call, include.keyword)
+                if given is None and include.positional:
+                    given = call.first_string
                 self.parent.setdefault(
                     self.identity(child, function),
                     _Link(
@@ -179,6 +183,16 @@ class RoutePrefixes:
             identity = link.parent
             path = join(link.prefix, path)
         return path
+
+
+def _included(call: CallSite, include: RoutePrefix) -> str | None:
+    """The reference of the router an include method includes: by keyword, else by position."""
+    for name, value in call.keywords:
+        if name == include.child_keyword:
+            return value
+    if include.child_position < len(call.args):
+        return call.args[include.child_position]
+    return None
 
 
 def _contains(outer: Span, inner: Span) -> bool:
