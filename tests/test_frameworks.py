@@ -157,7 +157,8 @@ NEW_FRAMEWORK_REASONS = {
         ("inventory/resources.py", 40): "(GET /items/{item_id}/stock, inventory/wsgi.py:21)",
         ("inventory/resources.py", 48): "called by `ItemResource.on_delete` "
         "(DELETE /items/{item_id}, inventory/wsgi.py:20)",
-        ("inventory/asgi.py", 48): "(websocket /feed, inventory/asgi.py:56)",
+        ("inventory/asgi.py", 48): "`FeedResource.on_websocket` runs per connection: it is a "
+        "websocket handler (websocket /feed, inventory/asgi.py:56)",
         ("inventory/middleware.py", 11): "(middleware process_request, inventory/wsgi.py:17)",
         ("inventory/hooks.py", 10): "(before hook, inventory/resources.py:21)",
     },
