@@ -3,7 +3,7 @@
 The linter never imports a web framework, and CI does not install them, so this is a script:
 install the frameworks somewhere (``pip install --target /tmp/fw litestar quart flask aiohttp
 sanic tornado django djangorestframework channels strawberry-graphql python-socketio falcon
-django-ninja blacksheep``) and run
+django-ninja blacksheep dishka``) and run
 ``PYTHONPATH=/tmp/fw python tests/check_framework_names.py``. It checks that every qualified
 name in ``redispool_lint.frameworks`` imports, that every method named on an app class exists on
 one of the framework's app classes, and that the keyword (and position) a registration reads is

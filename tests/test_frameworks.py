@@ -171,6 +171,17 @@ NEW_FRAMEWORK_REASONS = {
         "hook (authentication, shop/api.py:10)",
         ("shop/throttles.py", 17): "(throttle, shop/api.py:10)",
     },
+    "fw_dishka_app": {
+        # A method with ``scope=Scope.REQUEST``; a bare ``@provide`` under ``scope =
+        # Scope.REQUEST``; classes given to ``provide(...)`` and ``provider.provide(...)``.
+        ("notes/providers.py", 22): "`RedisProvider.client` runs per request: it is a "
+        "dependency, resolved per request (notes/providers.py:20)",
+        ("notes/providers.py", 35): "`CacheProvider.cache` runs per request",
+        ("notes/services.py", 11): "`RateLimiter.__init__` runs per request: it is a "
+        "dependency, resolved per request (notes/providers.py:39)",
+        ("notes/services.py", 17): "`SessionStore.__init__` runs per request: it is a "
+        "dependency, resolved per request (notes/providers.py:47)",
+    },
     "fw_blacksheep_app": {
         ("catalog/routes.py", 18): "(POST /products, catalog/routes.py:17)",
         ("catalog/routes.py", 32): "(websocket /live, catalog/routes.py:30)",
@@ -188,3 +199,78 @@ def test_new_frameworks_say_which_route_runs_the_code(project: str) -> None:
     messages = {(f.path, f.start.row): f.message for f in result.findings}
     for where, reason in NEW_FRAMEWORK_REASONS[project].items():
         assert reason in messages.get(where, ""), (where, messages.get(where))
+
+
+def test_dishka_providers_run_per_request_only_in_a_per_request_scope(tmp_path: Path) -> None:
+    """The scope decides: given to ``provide``, inherited from a base provider's ``scope``
+    attribute, or given to the ``Provider`` whose ``provide`` registers, and followed through a
+    module variable. APP and SESSION providers and a bare ``@provide`` with no default register
+    nothing per request."""
+    write_files(
+        tmp_path,
+        """
+        # file: providers.py
+        import redis
+        from dishka import Provider, Scope, provide
+        from dishka.entities.scope import Scope as S
+
+        CHOSEN = Scope.REQUEST
+
+        class RequestScoped(Provider):
+            scope = Scope.REQUEST
+
+        class Inherits(RequestScoped):
+            @provide
+            def inherited(self) -> redis.Redis:
+                return redis.Redis()
+
+        class Explicit(Provider):
+            scope = Scope.APP
+
+            @provide(scope=S.ACTION)
+            def action(self) -> redis.Redis:
+                return redis.Redis()
+
+            @provide
+            def app_default(self) -> redis.Redis:
+                return redis.Redis()
+
+            @provide(scope=Scope.SESSION)
+            def session(self) -> redis.Redis:
+                return redis.Redis()
+
+            @provide(scope=CHOSEN)
+            def from_variable(self) -> redis.Redis:
+                return redis.Redis()
+
+        class NoDefault(Provider):
+            @provide
+            def unscoped(self) -> redis.Redis:
+                return redis.Redis()
+
+        def made_by_function() -> redis.Redis:
+            return redis.Redis()
+
+        def made_once() -> redis.Redis:
+            return redis.Redis()
+
+        steps = Provider(scope=Scope.STEP)
+        steps.provide(made_by_function)
+        steps.provide(made_once, scope=Scope.APP)
+        """,
+    )
+    found = {(f.start.row, f.code) for f in lint_folder(tmp_path).findings}
+    # inherited, action, from_variable, made_by_function
+    assert found == {(13, "RPL002"), (20, "RPL002"), (32, "RPL002"), (40, "RPL002")}
+
+
+def test_fix_leaves_dishka_providers_with_a_note(tmp_path: Path) -> None:
+    """Moving a provider's client into a lifespan is not Dishka's way: the finding's note
+    says what is (an APP-scoped provider)."""
+    project = Path(__file__).parent / "fixtures" / "projects" / "fw_dishka_app"
+    result = lint_folder(project)
+    result.plan_fixes()
+    assert len(result.findings) == 4
+    for finding in result.findings:
+        assert finding.fix is None, finding
+        assert any("from a `Scope.APP` provider" in note for note in finding.notes), finding

@@ -105,6 +105,9 @@ class Clients:
         if constructor.coroutine:
             # The lifespan would store the coroutine, not the client, unless it awaited it.
             raise CannotFix(f"`{constructor.qualname}` is a coroutine function")
+        for _, reason in self.ctx.apps.requests.chain(function.qualname):
+            if reason.entry.fix_note is not None:
+                raise CannotFix(reason.entry.fix_note)
         app = self.ctx.apps.app_of(function.qualname)
         if app is None:
             # (Or a Litestar, Quart, Sanic, Django... app: their lifespans are not rewritten.)

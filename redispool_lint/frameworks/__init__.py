@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from . import (
     aiohttp,
     blacksheep,
+    dishka,
     django,
     falcon,
     fastapi,
@@ -42,6 +43,7 @@ FRAMEWORKS: tuple[Framework, ...] = (
     falcon.FRAMEWORK,
     ninja.FRAMEWORK,
     blacksheep.FRAMEWORK,
+    dishka.FRAMEWORK,
 )
 
 #: Framework packages named like a word a project may well use for a package of its own (a

@@ -44,6 +44,21 @@ class Unit(enum.Enum):
     EVENT = "event"
 
 
+@dataclass(frozen=True)
+class Condition:
+    """A registration that holds only for some values of one keyword (Dishka's
+    ``@provide(scope=Scope.REQUEST)``: a provider of ``Scope.APP`` runs once)."""
+
+    keyword: str
+    #: The values, by qualified name, for which the registration holds.
+    values: frozenset[str]
+    #: Where the keyword is not given, its default is the attribute of that name of the class
+    #: the registration is written in (a ``Provider`` subclass's ``scope = Scope.REQUEST``),
+    #: or the keyword given to the constructor of the object whose method registers
+    #: (``Provider(scope=Scope.REQUEST).provide(fn)``), when that class is one of these.
+    default_classes: frozenset[str] = frozenset()
+
+
 class Method(NamedTuple):
     """A method a framework calls by name on a registered object (``Registration.methods``)."""
 
@@ -90,6 +105,12 @@ class Registration:
     #: in ``methods`` (Falcon's ``add_route(path, res, suffix="detail")`` calls
     #: ``on_get_detail``, not ``on_get``).
     method_suffix: str | None = None
+    #: Registers only when this holds (see ``Condition``).
+    when: Condition | None = None
+    #: Why ``--fix`` does not rewrite a client made per request through this registration
+    #: (the note shown under the finding), where moving it into the app's lifespan is not the
+    #: framework's way.
+    fix_note: str | None = None
 
 
 @dataclass(frozen=True)

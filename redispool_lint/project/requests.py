@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from ..frameworks import Knowledge
-from ..frameworks.base import Kind, Method, Registration, Unit
+from ..frameworks.base import Condition, Kind, Method, Registration, Unit
 from .model import ProjectModel
-from .routes import RoutePrefixes, string_keyword
+from .routes import RoutePrefixes, contains, string_keyword
 from .summary import GUARD_LIFESPAN, GUARD_ONCE, CallSite, ClassSummary, FunctionSummary
 
 #: Decorators that make a function run once and cache its result: the singleton idiom.
@@ -40,6 +40,9 @@ class EntryPoint:
     where: str
     #: What one run serves: a request, a websocket connection, a Socket.IO event.
     unit: Unit = Unit.REQUEST
+    #: Why ``--fix`` leaves what this entry point makes per request alone, where its framework
+    #: says (``Registration.fix_note``).
+    fix_note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -195,7 +198,13 @@ class RequestAnalysis:
     # ----- entry points -------------------------------------------------------------------
 
     def _add(
-        self, function: str, kind: Kind, label: str, where: str, unit: Unit = Unit.REQUEST
+        self,
+        function: str,
+        kind: Kind,
+        label: str,
+        where: str,
+        unit: Unit = Unit.REQUEST,
+        fix_note: str | None = None,
     ) -> None:
         summary = self.model.functions.get(function)
         if summary is None or self.model.module_of(summary).is_test:
@@ -204,7 +213,7 @@ class RequestAnalysis:
             if unit is Unit.REQUEST and summary.class_qualname is not None:
                 # A consumer's method named in a route table still runs per connection.
                 unit = self._class_unit(summary.class_qualname)
-            self.entries.append(EntryPoint(function, kind, label, where, unit))
+            self.entries.append(EntryPoint(function, kind, label, where, unit, fix_note))
         else:
             self.lifecycle.setdefault(function, kind)
 
@@ -255,6 +264,14 @@ class RequestAnalysis:
                 registration = knowledge.decorators.get(callee)
                 if registration is None:
                     continue
+                if registration.when is not None and not self._holds(
+                    registration.when,
+                    decorator.keywords,
+                    outer_types,
+                    function.class_qualname,
+                    None,
+                ):
+                    continue
                 if callee.rsplit(".", 1)[0].removesuffix("()") in knowledge.app_classes:
                     self.has_web_app = True
                 kind = self._kind(registration, decorator.first_string)
@@ -267,7 +284,14 @@ class RequestAnalysis:
                         function.qualname,
                     )
                     unit = self._unit(registration, decorator.first_string)
-                    self._add(function.qualname, kind, label, self.where(function), unit)
+                    self._add(
+                        function.qualname,
+                        kind,
+                        label,
+                        self.where(function),
+                        unit,
+                        registration.fix_note,
+                    )
             for call in function.calls:
                 self._registrations_in_call(function, call)
         for cls in self.model.classes.values():
@@ -325,6 +349,14 @@ class RequestAnalysis:
             ref = _argument(call.args, call.keywords, registration)
             if ref is None or _cached(registration, call.keywords):
                 continue
+            if registration.when is not None and not self._holds(
+                registration.when,
+                call.keywords,
+                function.local_types,
+                self._class_around(call, function),
+                (call.callee.rpartition(".")[0], function),
+            ):
+                continue
             kind = self._kind(registration, call.first_string)
             if kind is None:
                 continue
@@ -349,7 +381,62 @@ class RequestAnalysis:
             label = self._label(registration, call.first_string, router, function, handler)
             unit = self._unit(registration, call.first_string)
             for target in self.callables(ref, kind, function.local_types):
-                self._add(target, kind, label, where, unit)
+                self._add(target, kind, label, where, unit, registration.fix_note)
+
+    def _holds(
+        self,
+        condition: Condition,
+        keywords: tuple[tuple[str, str | None], ...],
+        local_types: dict[str, str],
+        cls: str | None,
+        receiver: tuple[str, FunctionSummary] | None,
+    ) -> bool:
+        """Does ``condition`` hold for a registration with these keywords, written in class
+        ``cls`` (its body or a method's decorator), or made by a method of ``receiver`` (the
+        object's reference and the function it is written in)?"""
+        for name, value in keywords:
+            if name == condition.keyword:
+                return value is not None and self._is_one_of(value, local_types, condition)
+        if cls is not None and any(
+            ancestor in condition.default_classes for ancestor in self.model.ancestors(cls)
+        ):
+            for owner in [cls, *self.model.ancestors(cls)]:
+                summary = self.model.classes.get(owner)
+                for name, value in summary.attributes if summary is not None else ():
+                    if name == condition.keyword:
+                        return value is not None and self._is_one_of(value, {}, condition)
+        if receiver is not None:
+            made = self._constructor_keywords(*receiver)
+            if made is not None:
+                return self._holds(condition, made, {}, None, None)
+        return False
+
+    def _is_one_of(self, ref: str, local_types: dict[str, str], condition: Condition) -> bool:
+        return self.model.resolve(ref, local_types) in condition.values
+
+    def _constructor_keywords(
+        self, ref: str, function: FunctionSummary
+    ) -> tuple[tuple[str, str | None], ...] | None:
+        """The keywords of the call that made ``ref`` (``provider = Provider(scope=...)``), in
+        ``function`` or at module level."""
+        module = self.model.functions.get(f"{function.module}.<module>")
+        for where in (function, module) if module is not function else (function,):
+            for call in where.calls if where is not None else ():
+                if call.assigned_to == ref:
+                    return call.keywords
+        return None
+
+    def _class_around(self, call: CallSite, function: FunctionSummary) -> str | None:
+        """The class whose body holds ``call`` (``x = provide(Source)`` in a class body is a call
+        of the function the class is written in)."""
+        around: tuple[tuple[int, int], str] | None = None
+        prefix = f"{function.qualname.removesuffix('.<module>')}."
+        for cls in self.model.classes.values():
+            if cls.qualname.startswith(prefix) and contains(cls.span, call.span):
+                size = (cls.span.end_row - cls.span.row, cls.span.end_column - cls.span.column)
+                if around is None or size < around[0]:
+                    around = (size, cls.qualname)
+        return around[1] if around is not None else None
 
     def registered_methods(
         self,

@@ -134,7 +134,7 @@ class RoutePrefixes:
             inside = [
                 (span, identity)
                 for span, identity in routers
-                if span != call.span and _contains(span, call.span)
+                if span != call.span and contains(span, call.span)
             ]
             if not inside:
                 continue
@@ -195,7 +195,7 @@ def _included(call: CallSite, include: RoutePrefix) -> str | None:
     return None
 
 
-def _contains(outer: Span, inner: Span) -> bool:
+def contains(outer: Span, inner: Span) -> bool:
     return (outer.row, outer.column) <= (inner.row, inner.column) and (
         inner.end_row,
         inner.end_column,
