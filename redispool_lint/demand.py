@@ -412,6 +412,23 @@ def state_names(ref: str) -> set[str]:
     return {match.group(1) for match in _STATE_NAME.finditer(ref)}
 
 
+@dataclass(frozen=True)
+class LoadedBySetting:
+    """What the frameworks load from dotted paths in settings lists (``Framework.
+    setting_lists``): the lists' names, and the methods of a class loaded that way."""
+
+    names: frozenset[str]
+    methods: frozenset[str]
+
+    def may_define(self, summary: ModuleSummary) -> bool:
+        """May a module define something loaded that way: a class with one of those methods,
+        or a function defined in a function (what a middleware factory returns)?"""
+        functions = {function.qualname for function in summary.functions}
+        if any(function.qualname.rsplit(".", 1)[0] in functions for function in summary.functions):
+            return True
+        return any(not self.methods.isdisjoint(cls.methods) for cls in summary.classes)
+
+
 class Demand:
     """The text-level closures: candidates, and the modules that may reference them."""
 
@@ -422,6 +439,7 @@ class Demand:
         reported: list[bool],
         text: TextIndex,
         namespace: Namespace,
+        loaded_by_setting: LoadedBySetting | None = None,
     ) -> None:
         #: The source of the Redis client packages and web frameworks themselves, when the
         #: project holds it (a vendored copy, a virtualenv): ``redis_api`` and ``frameworks``
@@ -433,6 +451,7 @@ class Demand:
         self.facts = facts
         self.reported = reported
         self.text = text
+        self.loaded_by_setting = loaded_by_setting
         self._framework_known: dict[int, bool] = {}
         self._shorts: dict[str, list[int]] | None = None
         self._relative_roots: dict[str, set[int]] = {}
@@ -483,6 +502,7 @@ class Demand:
         of them).
         """
         self._close(self.redis_files, summarise, summary_of, whole=False)
+        self._add_settings(summarise, summary_of)
         self.redis_reachable = set(self.found)
         candidates = set(self.found)
         # Code that closes app state need not name Redis; it matters only where Redis-reachable
@@ -558,8 +578,35 @@ class Demand:
         seeds = sorted(set(seeds))
         self._carry_whole = True
         self._close(seeds, summarise, summary_of, whole=True)
+        self._add_settings(summarise, summary_of)
         self.redis_reachable = set(self.found)
         self.candidates = frozenset(i for i in seeds if self.reported[i] and i not in self.library)
+
+    def _add_settings(
+        self,
+        summarise: Callable[[Iterable[int]], None],
+        summary_of: Callable[[int], ModuleSummary | None],
+    ) -> None:
+        """The files that may name code by dotted path in a settings list (Django's
+        ``MIDDLEWARE``), when code found so far may be loaded that way: nothing imports a
+        middleware module, so no walk by imports finds what registers it."""
+        loaded = self.loaded_by_setting
+        if loaded is None or not any(
+            (summary := summary_of(index)) is not None and loaded.may_define(summary)
+            for index in self.found
+        ):
+            return
+        settings = [
+            index
+            for index, data in enumerate(self.text.datas)
+            if data is not None
+            and index not in self.found
+            and index not in self.library
+            and any(name.encode() in data for name in loaded.names)
+            and any(self.text.mentions(index, name) for name in loaded.names)
+        ]
+        summarise(settings)
+        self.found.update(settings)
 
     def _value_leads(self, value: str | None, function: FunctionSummary) -> bool:
         """May a value stored by ``function`` be a Redis object (or lead to one)? Unknown

@@ -19,6 +19,7 @@ from .cache import Cache, context_digest, summary_key
 from .config import Settings, selected_codes
 from .demand import (
     Demand,
+    LoadedBySetting,
     Namespace,
     fix_refs,
     held_attributes,
@@ -494,6 +495,19 @@ class _Project:
 _CONSTRUCTOR_NAMES = frozenset(
     name.rsplit(".", 1)[-1] for name in redis_api.CONSTRUCTORS
 ) | frozenset(name.rsplit(".", 2)[-2] for name in redis_api.CONSTRUCTORS if name.count(".") > 1)
+
+
+def _loaded_by_setting(knowledge: Knowledge) -> LoadedBySetting | None:
+    if not knowledge.setting_lists:
+        return None
+    return LoadedBySetting(
+        frozenset(knowledge.setting_lists),
+        frozenset(
+            method
+            for registration in knowledge.setting_lists.values()
+            for method in registration.methods
+        ),
+    )
 
 
 def _needed(
@@ -994,7 +1008,8 @@ def lint(
         text_keys = [file.location for file in discovery.files]
         if cache is not None:
             text.restore(cache.text_index(), text_keys)
-        demand = Demand(infos, project.facts, reported, text, namespace)
+        loaded = _loaded_by_setting(knowledge)
+        demand = Demand(infos, project.facts, reported, text, namespace, loaded)
         if full:
             needed = candidates = set(range(len(jobs))) - library
             project.summarise(needed)
@@ -1007,7 +1022,7 @@ def lint(
                 """What the analysis of every file's dependencies reads and finds, from this
                 run's files: where the targeted analysis cannot answer (RPL007 below, planning
                 fixes)."""
-                again = Demand(infos, project.facts, reported, whole_text, namespace)
+                again = Demand(infos, project.facts, reported, whole_text, namespace, loaded)
                 found, holding = _needed(project, again, knowledge.packages)
                 project.summarise(found)
                 if cache is not None and whole_text.changed:

@@ -171,6 +171,14 @@ NEW_FRAMEWORK_REASONS = {
         "hook (authentication, shop/api.py:10)",
         ("shop/throttles.py", 17): "(throttle, shop/api.py:10)",
     },
+    "fw_django_middleware": {
+        # A class's __call__, a factory's product and a MiddlewareMixin hook, named in
+        # settings.MIDDLEWARE by dotted paths.
+        ("site/middleware.py", 17): "`RateLimitMiddleware.__call__` runs per request: it is a "
+        "per-request hook (middleware, site/settings.py:3)",
+        ("site/middleware.py", 30): "`middleware` runs per request",
+        ("site/middleware.py", 40): "`LegacySessionMiddleware.process_request` runs per request",
+    },
     "fw_dishka_app": {
         # A method with ``scope=Scope.REQUEST``; a bare ``@provide`` under ``scope =
         # Scope.REQUEST``; classes given to ``provide(...)`` and ``provider.provide(...)``.

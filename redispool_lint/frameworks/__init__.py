@@ -79,6 +79,9 @@ class Knowledge:
     router_prefixes: dict[str, RoutePrefix]
     include_prefixes: dict[str, RoutePrefix]
     class_prefixes: dict[str, str]
+    #: ``Framework.setting_lists``, merged. Their names are in ``names`` too: the extractor
+    #: keeps the strings of a module-level list assigned to one.
+    setting_lists: dict[str, Registration]
     #: Instances of these classes are applications or routers.
     app_classes: frozenset[str]
     packages: frozenset[str]
@@ -99,6 +102,7 @@ def build_knowledge(
     router_prefixes: dict[str, RoutePrefix] = {}
     include_prefixes: dict[str, RoutePrefix] = {}
     class_prefixes: dict[str, str] = {}
+    setting_lists: dict[str, Registration] = {}
     class_attributes: dict[str, tuple[Registration, ...]] = {}
     app_classes: set[str] = set()
     packages: set[str] = set()
@@ -122,6 +126,7 @@ def build_knowledge(
             for method, prefix in framework.include_prefixes.items()
         )
         class_prefixes.update(framework.class_prefixes)
+        setting_lists.update(framework.setting_lists)
         class_attributes.update(framework.class_attributes)
     # Configured by the user, e.g. for dependency-injection containers.
     for name in extra_route_decorators:
@@ -138,7 +143,7 @@ def build_knowledge(
         name.rsplit(".", 1)[-1].removesuffix("()")
         for name in [*decorators, *calls]
         if "()." not in name or "." not in name.rpartition("().")[2]
-    }
+    } | set(setting_lists)
     return Knowledge(
         decorators=decorators,
         calls=calls,
@@ -147,6 +152,7 @@ def build_knowledge(
         router_prefixes=router_prefixes,
         include_prefixes=include_prefixes,
         class_prefixes=class_prefixes,
+        setting_lists=setting_lists,
         class_attributes=class_attributes,
         app_classes=frozenset(app_classes),
         packages=frozenset(packages),

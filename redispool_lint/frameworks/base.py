@@ -105,6 +105,10 @@ class Registration:
     #: in ``methods`` (Falcon's ``add_route(path, res, suffix="detail")`` calls
     #: ``on_get_detail``, not ``on_get``).
     method_suffix: str | None = None
+    #: The callable registered is a factory the framework calls once; what it returns runs
+    #: per request (Django's function middleware: ``mw(get_response)`` returns the function
+    #: called for each request). A class registered is unaffected (``methods`` say).
+    factory: bool = False
     #: Registers only when this holds (see ``Condition``).
     when: Condition | None = None
     #: Why ``--fix`` does not rewrite a client made per request through this registration
@@ -177,6 +181,9 @@ class Framework:
     #: Base classes whose subclasses' handlers take a prefix from a class attribute: qualified
     #: name -> the attribute (a Litestar Controller's ``path = "/items"``).
     class_prefixes: Mapping[str, str] = field(default_factory=dict)
+    #: Module-level names assigned a list of dotted paths, in strings, of callables the
+    #: framework loads (Django's ``MIDDLEWARE`` in settings): name -> how each registers.
+    setting_lists: Mapping[str, Registration] = field(default_factory=dict)
 
 
 def methods(

@@ -6,13 +6,18 @@ Checked against Django 5.2, Django REST framework 3.18 and Channels 4.3. A class
 ``perform_create``...). A Channels consumer is an instance per connection (``connect``,
 ``receive``, ``disconnect``). Function views are registered with ``path``/``re_path`` in a
 URLconf, or decorated with DRF's ``@api_view``. What runs once is module level (settings,
-``AppConfig.ready``): ordinary code. Middleware is named by strings in settings and is not
-followed.
+``AppConfig.ready``): ordinary code.
+
+Middleware is named by dotted paths in the settings' ``MIDDLEWARE`` list (``MIDDLEWARE_CLASSES``
+before Django 1.10). Django loads each once per process: a class is instantiated with
+``get_response`` (its ``__init__`` runs once), and its ``__call__`` and ``process_*`` hooks run
+per request; a function is a factory called once with ``get_response``, and the function it
+returns runs per request.
 """
 
 from __future__ import annotations
 
-from .base import Framework, Kind, Registration, Unit
+from .base import Framework, Kind, Method, Registration, Unit
 
 #: Class-based views, by every module that exports them (as a project imports them).
 _DJANGO_VIEWS = {
@@ -103,8 +108,27 @@ _CONSUMERS = {
 #: ``as_view()`` is found by its base instead).
 _URL_PATTERN = (Registration(Kind.ROUTE, "view", 1, "view", with_path=True),)
 
+#: What Django calls per request on a middleware instance (``MiddlewareMixin`` routes
+#: ``__call__``/``__acall__`` to ``process_request`` and ``process_response``).
+_MIDDLEWARE_METHODS = {
+    name: Method(Kind.HOOK, "middleware")
+    for name in (
+        "__call__",
+        "__acall__",
+        "process_request",
+        "process_view",
+        "process_response",
+        "process_exception",
+        "process_template_response",
+    )
+}
+_MIDDLEWARE = Registration(
+    Kind.HOOK, "middleware", None, None, methods=_MIDDLEWARE_METHODS, factory=True
+)
+
 FRAMEWORK = Framework(
     name="Django",
+    setting_lists={"MIDDLEWARE": _MIDDLEWARE, "MIDDLEWARE_CLASSES": _MIDDLEWARE},
     packages=("django", "rest_framework", "channels"),
     call_functions={
         "django.urls.path": _URL_PATTERN,

@@ -78,6 +78,23 @@ _PREFIX_KEYWORDS = frozenset({"prefix", "url_prefix", "path"})
 _STRING_KEYWORDS = _PREFIX_KEYWORDS | {"suffix"}
 
 
+def _dotted_strings(node: ast.expr) -> str | None:
+    """``list:a.b.C,d.e`` for a list or tuple of dotted paths written as strings (Django's
+    ``MIDDLEWARE = ["shop.middleware.Sessions", ...]``), read as references."""
+    if not isinstance(node, (ast.List, ast.Tuple)) or not node.elts:
+        return None
+    paths: list[str] = []
+    for element in node.elts:
+        if not (
+            isinstance(element, ast.Constant)
+            and isinstance(element.value, str)
+            and all(part.isidentifier() for part in element.value.split("."))
+        ):
+            return None
+        paths.append(element.value)
+    return "list:" + ",".join(paths)
+
+
 def _first_string(call: ast.Call) -> str | None:
     """A call's first argument when it is a string literal: a route's path, a hook's event."""
     first = call.args[0] if call.args else None
@@ -547,6 +564,8 @@ class _Extractor:
                 name = target.id
                 if at_module:
                     qualname = f"{self.module}.{name}"
+                    if name in self.keep_names:
+                        value_ref = _dotted_strings(value) or value_ref
                     self.summary.variables[qualname] = value_ref
                     deps = self.annotated_dependencies(value)
                     if deps:

@@ -294,6 +294,8 @@ class RequestAnalysis:
                     )
             for call in function.calls:
                 self._registrations_in_call(function, call)
+            if knowledge.setting_lists and function.qualname.endswith(".<module>"):
+                self._setting_list_registrations(function)
         for cls in self.model.classes.values():
             owner = self.model.modules.get(cls.qualname.rsplit(".", 1)[0])
             if owner is not None and owner.is_test:
@@ -383,6 +385,22 @@ class RequestAnalysis:
             for target in self.callables(ref, kind, function.local_types):
                 self._add(target, kind, label, where, unit, registration.fix_note)
 
+    def _setting_list_registrations(self, module: FunctionSummary) -> None:
+        """``MIDDLEWARE = ["shop.middleware.Sessions", ...]`` at module level: each path names
+        what the framework loads (``Framework.setting_lists``)."""
+        for assign in module.assigns:
+            name = assign.target.rsplit(".", 1)[-1]
+            registration = self.knowledge.setting_lists.get(name)
+            if registration is None or assign.value is None:
+                continue
+            if not assign.value.startswith("list:") or assign.target != f"{module.module}.{name}":
+                continue
+            where = f"{self.model.module_of(module).path}:{assign.span.row}"
+            for target, method in self.registered_methods(
+                assign.value, registration.kind, registration, None, {}
+            ):
+                self._add(target, method.kind, method.label, where, method.unit)
+
     def _holds(
         self,
         condition: Condition,
@@ -470,7 +488,18 @@ class RequestAnalysis:
                     result, kind, registration, suffix, factory.local_types, depth + 1
                 )
             ]
-        if resolved in self.model.functions:
+        function = self.model.functions.get(resolved)
+        if function is not None and registration.factory and depth < 4:
+            # Called once; what it returns is called per request.
+            once = replace(registration, factory=False)
+            return [
+                found
+                for result in function.returns
+                for found in self.registered_methods(
+                    result, kind, once, suffix, function.local_types, depth + 1
+                )
+            ]
+        if function is not None:
             return [(resolved, Method(kind, registration.label, registration.unit))]
         cls = resolved.removesuffix("()")
         if cls not in self.model.classes:
