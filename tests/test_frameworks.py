@@ -183,12 +183,13 @@ NEW_FRAMEWORK_REASONS = {
         # A method with ``scope=Scope.REQUEST``; a bare ``@provide`` under ``scope =
         # Scope.REQUEST``; classes given to ``provide(...)`` and ``provider.provide(...)``.
         ("notes/providers.py", 22): "`RedisProvider.client` runs per request: it is a "
-        "dependency, resolved per request (notes/providers.py:20)",
+        "dependency (Dishka provider, per-request scope), resolved per request "
+        "(notes/providers.py:20)",
         ("notes/providers.py", 35): "`CacheProvider.cache` runs per request",
         ("notes/services.py", 11): "`RateLimiter.__init__` runs per request: it is a "
-        "dependency, resolved per request (notes/providers.py:39)",
-        ("notes/services.py", 17): "`SessionStore.__init__` runs per request: it is a "
-        "dependency, resolved per request (notes/providers.py:47)",
+        "dependency (Dishka provider, per-request scope), resolved per request "
+        "(notes/providers.py:39)",
+        ("notes/services.py", 17): "`SessionStore.__init__` runs per request",
     },
     "fw_blacksheep_app": {
         ("catalog/routes.py", 18): "(POST /products, catalog/routes.py:17)",
@@ -196,7 +197,7 @@ NEW_FRAMEWORK_REASONS = {
         ("catalog/app.py", 39): "(DELETE /admin/cache, catalog/app.py:45)",
         ("catalog/controllers.py", 11): "(Recommendations.__init__, catalog/controllers.py:10)",
         ("catalog/services.py", 11): "`CartService.__init__` runs per request: it is a "
-        "dependency, resolved per request (catalog/app.py:46)",
+        "dependency (scoped service), resolved per request (catalog/app.py:46)",
     },
 }
 

@@ -35,7 +35,7 @@ _PER_REQUEST = Condition(
 
 _PROVIDE = Registration(
     Kind.DEPENDENCY,
-    "Dishka provider",
+    "Dishka provider, per-request scope",
     0,
     "source",
     when=_PER_REQUEST,

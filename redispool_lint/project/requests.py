@@ -815,7 +815,9 @@ def _describe(entry: EntryPoint) -> str:
         # (A Socket.IO handler is registered like a hook, but it is what handles the event.)
         return f"{_HANDLER_NOUNS[unit]} ({entry.label}, {entry.where})"
     if entry.kind is Kind.DEPENDENCY:
-        return f"a dependency, resolved per {unit.value} ({entry.where})"
+        # What kind, where the framework has several (a rodi scoped service, a Dishka provider).
+        kind = f" ({entry.label})" if entry.label != "dependency" else ""
+        return f"a dependency{kind}, resolved per {unit.value} ({entry.where})"
     if entry.kind is Kind.MIDDLEWARE_CLASS:
         return f"middleware, run on every {unit.value} ({entry.where})"
     return f"a per-{unit.value} hook ({entry.label}, {entry.where})"
