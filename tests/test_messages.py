@@ -462,6 +462,27 @@ def test_what_a_websocket_handler_reaches_runs_per_connection(project: Path) -> 
     )
 
 
+def test_a_middleware_websocket_branch_runs_per_connection() -> None:
+    """Code under a pure ASGI middleware's ``scope["type"] == "websocket"`` test runs once per
+    connection; the rest of the same ``__call__`` stays per request."""
+    folder = Path(__file__).parent / "fixtures" / "projects" / "qa_asgi_middleware_branches"
+    messages = {(f.code, f.start.row): f.message for f in lint_folder(folder).findings}
+    assert messages[("RPL003", 87)] == (
+        "`ConnectionPool.from_url(URL)` creates a connection pool per connection; "
+        "`HttpThenWebsocketThenRest.__call__` runs per connection in its websocket branch: it "
+        "is middleware, run on every request (app.py:30)"
+    )
+    assert messages[("RPL002", 85)].endswith(
+        "`HttpThenWebsocketThenRest.__call__` runs per request: it is middleware, run on every "
+        "request (app.py:30)"
+    )
+    assert messages[("RPL005", 155)] == (
+        "`shared.aclose()` closes the shared client (module variable `middleware.shared`) in "
+        "per-connection code; `ClosesPerRequest.__call__` runs per connection in its websocket "
+        "branch: it is middleware, run on every request (app.py:35)"
+    )
+
+
 def test_json_and_sarif_say_per_connection_too(project: Path) -> None:
     """The machine formats carry the same sentence as the terminal, whatever the format."""
     source, ending = PER_CONNECTION_CASES["socketio_event"]

@@ -18,6 +18,7 @@ from ..source import SourceFile, parse_text
 from .summary import (
     GUARD_LIFESPAN,
     GUARD_ONCE,
+    GUARD_WEBSOCKET,
     AssignSite,
     CallSite,
     ClassSummary,
@@ -1178,7 +1179,8 @@ class _Extractor:
                 guard_refs=frozenset(
                     ref for g in self.guards for ref in g if ref == GUARD_ONCE or _lasting(ref)
                 )
-                | ({GUARD_LIFESPAN} if lifespan_only else set()),
+                | ({GUARD_LIFESPAN} if lifespan_only else set())
+                | ({GUARD_WEBSOCKET} if self.asgi_types == WEBSOCKET_ONLY else set()),
             )
         )
 
@@ -1199,6 +1201,7 @@ class _Extractor:
 #: request (``http``), per connection (``websocket``), and once per server (``lifespan``).
 ASGI_TYPES = frozenset({"http", "websocket", "lifespan"})
 LIFESPAN_ONLY = frozenset({"lifespan"})
+WEBSOCKET_ONLY = frozenset({"websocket"})
 
 
 def _asgi_split(test: ast.expr) -> tuple[frozenset[str], frozenset[str]]:

@@ -756,10 +756,12 @@ class RequestAnalysis:
         reason = self.per_request.get(function)
         return reason.entry.unit if reason is not None else Unit.REQUEST
 
-    def explain(self, function: str) -> str:
+    def explain(self, function: str, *, websocket_branch: bool = False) -> str:
         """A sentence: ``f`` runs per request: called by ``read_user`` (GET /u, app.py:17).
 
-        Per connection for websocket handlers and what they reach, per event for Socket.IO."""
+        Per connection for websocket handlers and what they reach, per event for Socket.IO.
+        For code under a middleware's ``scope["type"] == "websocket"`` branch
+        (``websocket_branch``): per connection, in that branch, of code run on every request."""
         parts: list[str] = []
         entry: EntryPoint | None = None
         for _, reason in self.chain(function):
@@ -770,6 +772,8 @@ class RequestAnalysis:
             return ""
         name = self.display(function)
         runs = f"`{name}` runs per {entry.unit.value}"
+        if websocket_branch and entry.unit is Unit.REQUEST:
+            runs = f"`{name}` runs per {Unit.CONNECTION.value} in its websocket branch"
         if not parts:
             return f"{runs}: it is {_describe(entry)}"
         return f"{runs}: {', '.join(parts)} ({entry.label}, {entry.where})"

@@ -42,6 +42,9 @@ GUARD_ONCE = "<once>"
 #: pure ASGI middleware's ``__call__`` runs per request, but that part of it runs once per
 #: server: startup or shutdown.
 GUARD_LIFESPAN = "<lifespan>"
+#: In ``CallSite.guard_refs``: the call is reached only under the ASGI websocket scope
+#: (``if scope["type"] == "websocket":``): in a pure ASGI middleware, once per connection.
+GUARD_WEBSOCKET = "<websocket>"
 
 
 class CallSite(NamedTuple):

@@ -18,7 +18,7 @@ from ..frameworks.base import Unit
 from ..project.model import ProjectModel
 from ..project.objects import RedisObjects
 from ..project.requests import RequestAnalysis
-from ..project.summary import FunctionSummary, ModuleSummary, Span
+from ..project.summary import GUARD_WEBSOCKET, CallSite, FunctionSummary, ModuleSummary, Span
 
 DOCS_URL = "https://github.com/redispool-lint/redispool-lint/blob/main/docs/rules/{code}.md"
 
@@ -35,16 +35,22 @@ class RuleContext:
     def functions(self) -> Iterator[FunctionSummary]:
         return iter(self.module.functions)
 
-    def per_request(self, function: FunctionSummary) -> str | None:
-        """Why a function runs per request (a sentence), or None when it does not."""
+    def per_request(self, function: FunctionSummary, call: CallSite | None = None) -> str | None:
+        """Why a function runs per request (a sentence), or None when it does not; for
+        ``call``, where it runs in a websocket branch (see ``unit``)."""
         if function.qualname not in self.requests.per_request:
             return None
-        return self.requests.explain(function.qualname)
+        branch = call is not None and GUARD_WEBSOCKET in call.guard_refs
+        return self.requests.explain(function.qualname, websocket_branch=branch)
 
-    def unit(self, function: FunctionSummary) -> Unit:
+    def unit(self, function: FunctionSummary, call: CallSite | None = None) -> Unit:
         """What one run of a per-request function serves: a request, a websocket connection,
-        a Socket.IO event (the word its findings use)."""
-        return self.requests.unit(function.qualname)
+        a Socket.IO event (the word its findings use); a request handler's ``call`` under a
+        ``scope["type"] == "websocket"`` test, a connection."""
+        unit = self.requests.unit(function.qualname)
+        if unit is Unit.REQUEST and call is not None and GUARD_WEBSOCKET in call.guard_refs:
+            return Unit.CONNECTION
+        return unit
 
     def finding(
         self,

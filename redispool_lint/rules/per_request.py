@@ -19,15 +19,15 @@ class PerRequestConstructorRule(Rule):
 
     def check(self, context: RuleContext) -> Iterator[Finding]:
         for function in context.functions():
-            why = context.per_request(function)
-            if why is None:
+            if context.per_request(function) is None:
                 continue
             for found in context.objects.redis_calls(function):
                 if found.ownership is not self.ownership or found.call.guarded:
                     continue
                 if not self.applies(found, context):
                     continue
-                what = self.what(found, context.unit(function))
+                what = self.what(found, context.unit(function, found.call))
+                why = context.per_request(function, found.call)
                 yield context.finding(type(self), found.call.span, f"{what}; {why}")
 
     def applies(self, found: RedisCall, context: RuleContext) -> bool:

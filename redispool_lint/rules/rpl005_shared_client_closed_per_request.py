@@ -126,8 +126,8 @@ class SharedClientClosedPerRequest(Rule):
                     type(self),
                     call.span,
                     f"`{call.written}()` closes the shared {kind} "
-                    f"({long_lived.description}) in per-{context.unit(function).value} code; "
-                    f"{why}",
+                    f"({long_lived.description}) in per-{context.unit(function, call).value} "
+                    f"code; {context.per_request(function, call)}",
                 )
 
 
