@@ -378,7 +378,7 @@ class RequestAnalysis:
                         function,
                         handler,
                     )
-                    self._add(target, method.kind, label, where, method.unit)
+                    self._add(target, method.kind, label, where, method.unit, registration.fix_note)
                 continue
             label = self._label(registration, call.first_string, router, function, handler)
             unit = self._unit(registration, call.first_string)
@@ -399,7 +399,9 @@ class RequestAnalysis:
             for target, method in self.registered_methods(
                 assign.value, registration.kind, registration, None, {}
             ):
-                self._add(target, method.kind, method.label, where, method.unit)
+                self._add(
+                    target, method.kind, method.label, where, method.unit, registration.fix_note
+                )
 
     def _holds(
         self,
