@@ -109,6 +109,9 @@ class Registration:
     #: per request (Django's function middleware: ``mw(get_response)`` returns the function
     #: called for each request). A class registered is unaffected (``methods`` say).
     factory: bool = False
+    #: Every positional argument is registered, not only the one at ``position`` (Dishka's
+    #: ``provide_all(CartService, PriceService)`` provides each class it is given).
+    every_position: bool = False
     #: Registers only when this holds (see ``Condition``).
     when: Condition | None = None
     #: Why ``--fix`` does not rewrite a client made per request through this registration

@@ -10,13 +10,23 @@ called again for each request, ``Scope.APP`` ones once for the container's life.
 * a class attribute ``x = provide(Source, scope=...)`` (the class's ``scope`` again the
   default): ``Source`` is called, or constructed;
 * ``provider.provide(source, scope=...)`` on an instance, whose ``Provider(scope=...)`` gives the
-  default.
+  default (or, not given there, its class's ``scope`` attribute);
+* ``provide_all(A, B, scope=...)``, in a class body or on an instance: each class given.
+
+A scope given when a ``Provider`` subclass is instantiated (``PoolProvider(scope=Scope.REQUEST)``)
+overrides the class's ``scope`` attribute, as ``Provider.__init__`` does. ``WithParents[Source]``
+given as a source is ``Source``.
+
+Not seen: a ``@decorate`` method runs in the scope of the dependency it decorates, which only
+the types (its parameter's and return annotations matched against every provider's) tell.
 
 ``Scope.SESSION`` (a websocket connection) is left out: the HTTP integrations pass through it on
 every request as well, which one reading of the code cannot tell from a connection.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from .base import Condition, Framework, Kind, Registration
 
@@ -45,12 +55,18 @@ _PROVIDE = Registration(
     ),
 )
 
+#: ``provide_all(A, B, scope=...)``: each class given is constructed, as by ``provide``.
+_PROVIDE_ALL = replace(_PROVIDE, every_position=True, keyword=None)
+
 FRAMEWORK = Framework(
     name="Dishka",
     packages=("dishka",),
     # (Not an app, but an object whose method registers: ``provider.provide(Source)``.)
     app_classes=_PROVIDERS,
-    call_methods={"provide": (_PROVIDE,)},
+    call_methods={"provide": (_PROVIDE,), "provide_all": (_PROVIDE_ALL,)},
     decorator_functions={f"{module}.provide": _PROVIDE for module in _PACKAGES},
-    call_functions={f"{module}.provide": (_PROVIDE,) for module in _PACKAGES},
+    call_functions={
+        **{f"{module}.provide": (_PROVIDE,) for module in _PACKAGES},
+        **{f"{module}.provide_all": (_PROVIDE_ALL,) for module in _PACKAGES},
+    },
 )

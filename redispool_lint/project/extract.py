@@ -115,6 +115,9 @@ def _first_string(call: ast.Call) -> str | None:
 
 #: ``Optional[X]`` and ``Union[X, None]``: an annotation that allows ``X`` or None.
 _OPTIONAL = frozenset({"typing.Optional", "typing_extensions.Optional"})
+#: Generic aliases that, given to a call, stand for their argument: Dishka's
+#: ``WithParents[X]`` is the class ``X``, provided also under its bases.
+_STANDS_FOR_ARGUMENT = frozenset({"dishka.WithParents", "dishka.entities.with_parents.WithParents"})
 _UNION = frozenset({"typing.Union", "typing_extensions.Union"})
 
 #: Calls that return one of their arguments unchanged (for type checkers), and which one:
@@ -296,6 +299,10 @@ class _Extractor:
             return "list:" + ",".join(self.dotted(e) or "?" for e in node.elts)
         if isinstance(node, ast.Dict):
             return "list:" + ",".join(self.dotted(v) or "?" for v in node.values)
+        if isinstance(node, ast.Subscript) and self.dotted(node.value) in _STANDS_FOR_ARGUMENT:
+            # ``provide(WithParents[ProductCache], scope=...)``: the container constructs the
+            # class inside; the subscript only adds the keys it is provided under.
+            return self.dotted(node.slice)
         return self.dotted(node)
 
     def keyword_value(self, node: ast.expr, name: str | None = None) -> str | None:

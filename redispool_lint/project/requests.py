@@ -81,6 +81,11 @@ class RequestAnalysis:
         self.startup: set[str] = set()
         self.shutdown: set[str] = set()
         self.has_web_app = False
+        #: Project class -> the keywords and local types of each call constructing it
+        #: (``_instances_of``), built when first asked.
+        self._constructions: (
+            dict[str, list[tuple[tuple[tuple[str, str | None], ...], dict[str, str]]]] | None
+        ) = None
         #: Function -> ``param:NAME`` -> the app object its callers pass there.
         self.param_apps = self._param_apps()
         self.routes = RoutePrefixes(model, knowledge)
@@ -342,6 +347,9 @@ class RequestAnalysis:
         )
         registrations = self.knowledge.calls.get(callee)
         if registrations is None:
+            callee = self._inherited_method(callee)
+            registrations = self.knowledge.calls.get(callee)
+        if registrations is None:
             return
         if callee.removesuffix("()") in self.knowledge.app_classes or (
             callee.rsplit(".", 1)[0].removesuffix("()") in self.knowledge.app_classes
@@ -385,6 +393,20 @@ class RequestAnalysis:
             for target in self.callables(ref, kind, function.local_types):
                 self._add(target, kind, label, where, unit, registration.fix_note)
 
+    def _inherited_method(self, callee: str) -> str:
+        """``RepoProvider().provide`` as ``dishka.Provider().provide`` when the project class
+        ``RepoProvider`` inherits the method from a framework class whose instances register
+        (``tags = RepoProvider(); tags.provide(TagIndex)``); else ``callee`` unchanged."""
+        made, sep, method = callee.rpartition("().")
+        if not sep or "." in method or made not in self.model.classes:
+            return callee
+        if self.model.find_method(made, method) is not None:
+            return callee  # (the project's own method: not the framework's)
+        for ancestor in self.model.ancestors(made):
+            if ancestor in self.knowledge.app_classes:
+                return f"{ancestor}().{method}"
+        return callee
+
     def _setting_list_registrations(self, module: FunctionSummary) -> None:
         """``MIDDLEWARE = ["shop.middleware.Sessions", ...]`` at module level: each path names
         what the framework loads (``Framework.setting_lists``)."""
@@ -420,30 +442,80 @@ class RequestAnalysis:
         if cls is not None and any(
             ancestor in condition.default_classes for ancestor in self.model.ancestors(cls)
         ):
+            # An instance made with the keyword overrides the class's attribute (Dishka's
+            # ``Provider.__init__``: ``self.scope = scope or self.scope``), so an instance
+            # ``PoolProvider(scope=Scope.REQUEST)`` of a class without one runs its bare
+            # ``@provide`` methods per request.
+            made = self._instances_of(cls, condition.keyword)
+            if any(
+                value is not None and self._is_one_of(value, types, condition)
+                for value, types in made
+            ):
+                return True
+            if made and all(value is not None for value, _ in made):
+                return False
             for owner in [cls, *self.model.ancestors(cls)]:
                 summary = self.model.classes.get(owner)
                 for name, value in summary.attributes if summary is not None else ():
                     if name == condition.keyword:
                         return value is not None and self._is_one_of(value, {}, condition)
         if receiver is not None:
-            made = self._constructor_keywords(*receiver)
-            if made is not None:
-                return self._holds(condition, made, {}, None, None)
+            made_by = self._constructor_call(*receiver)
+            if made_by is not None:
+                # ``tags = RepoProvider(); tags.provide(TagIndex)``: the keyword given to the
+                # constructor, else the attribute of the class constructed (when a project one).
+                made_class, made_keywords, made_types = made_by
+                keyword_given = any(name == condition.keyword for name, _ in made_keywords)
+                if keyword_given or made_class not in self.model.classes:
+                    return self._holds(condition, made_keywords, made_types, None, None)
+                return self._holds(condition, (), {}, made_class, None)
         return False
+
+    def _instances_of(self, cls: str, keyword: str) -> list[tuple[str | None, dict[str, str]]]:
+        """Every construction in the project of ``cls`` or of a subclass: the value given to
+        ``keyword`` (None where not given) and the local types of the function it is in."""
+        if self._constructions is None:
+            # Indexed once, by the last segment of the class constructed: a call is resolved
+            # only when it is written with the name of a project class.
+            by_name: dict[str, set[str]] = {}
+            for name in self.model.classes:
+                by_name.setdefault(name.rsplit(".", 1)[-1], set()).add(name)
+            index: dict[str, list[tuple[tuple[tuple[str, str | None], ...], dict[str, str]]]] = {}
+            for function in self.model.functions.values():
+                for call in function.calls:
+                    if call.callee.rsplit(".", 1)[-1] not in by_name:
+                        continue
+                    resolved = self.model.resolve(call.callee, function.local_types)
+                    if resolved in self.model.classes:
+                        index.setdefault(resolved, []).append((call.keywords, function.local_types))
+            self._constructions = index
+        found: list[tuple[str | None, dict[str, str]]] = []
+        for made, calls in self._constructions.items():
+            if made != cls and cls not in self.model.ancestors(made):
+                continue
+            for keywords, types in calls:
+                given = [value for name, value in keywords if name == keyword]
+                # (A value that is no reference, ``scope=pick()``, is given but unknown: "?",
+                # which resolves to no scope.)
+                found.append(((given[0] or "?") if given else None, types))
+        return found
 
     def _is_one_of(self, ref: str, local_types: dict[str, str], condition: Condition) -> bool:
         return self.model.resolve(ref, local_types) in condition.values
 
-    def _constructor_keywords(
+    def _constructor_call(
         self, ref: str, function: FunctionSummary
-    ) -> tuple[tuple[str, str | None], ...] | None:
-        """The keywords of the call that made ``ref`` (``provider = Provider(scope=...)``), in
-        ``function`` or at module level."""
+    ) -> tuple[str, tuple[tuple[str, str | None], ...], dict[str, str]] | None:
+        """The class (resolved), keywords and local types of the call that made ``ref``
+        (``provider = Provider(scope=...)``), in ``function`` or at module level."""
         module = self.model.functions.get(f"{function.module}.<module>")
         for where in (function, module) if module is not function else (function,):
-            for call in where.calls if where is not None else ():
+            if where is None:
+                continue
+            for call in where.calls:
                 if call.assigned_to == ref:
-                    return call.keywords
+                    made = self.model.resolve(call.callee, where.local_types)
+                    return made, call.keywords, where.local_types
         return None
 
     def _class_around(self, call: CallSite, function: FunctionSummary) -> str | None:
@@ -795,6 +867,11 @@ def _argument(
         for name, value in keywords:
             if name == registration.keyword:
                 return value
+    if registration.every_position and args:
+        # Each argument as an element of a list (``None``, an unresolvable one, as ``?``).
+        return "list:" + ",".join(
+            element for arg in args for element in (arg or "?").removeprefix("list:").split(",")
+        )
     if registration.position is not None and registration.position < len(args):
         return args[registration.position]
     return None
