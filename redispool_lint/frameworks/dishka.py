@@ -13,8 +13,10 @@ called again for each request, ``Scope.APP`` ones once for the container's life.
   default (or, not given there, its class's ``scope`` attribute);
 * ``provide_all(A, B, scope=...)``, in a class body or on an instance: each class given.
 
-A scope given when a ``Provider`` subclass is instantiated (``PoolProvider(scope=Scope.REQUEST)``)
-overrides the class's ``scope`` attribute, as ``Provider.__init__`` does. ``WithParents[Source]``
+A scope given when a ``Provider`` subclass is instantiated (``PoolProvider(scope=Scope.REQUEST)``),
+or passed by its ``__init__`` to ``super().__init__(scope=...)``, overrides the class's ``scope``
+attribute, as ``Provider.__init__`` does. An instance handed to a function that calls its
+``provide`` (``register(provider)``) keeps the scope it was made with. ``WithParents[Source]``
 given as a source is ``Source``.
 
 Not seen: a ``@decorate`` method runs in the scope of the dependency it decorates, which only

@@ -86,6 +86,9 @@ class RequestAnalysis:
         self._constructions: (
             dict[str, list[tuple[tuple[tuple[str, str | None], ...], dict[str, str]]]] | None
         ) = None
+        #: Function -> ``param:NAME`` -> the references its callers pass there, when they are
+        #: app objects, each with the caller (to find how that object was constructed).
+        self.param_origins: dict[str, dict[str, list[tuple[str, FunctionSummary]]]] = {}
         #: Function -> ``param:NAME`` -> the app object its callers pass there.
         self.param_apps = self._param_apps()
         self.routes = RoutePrefixes(model, knowledge)
@@ -190,6 +193,9 @@ class RequestAnalysis:
                     held = self.model.resolve(ref, function.local_types)
                     if held.endswith("()") and held[:-2] in self.knowledge.app_classes:
                         found.setdefault(callee, {})[f"param:{name}"] = held
+                        self.param_origins.setdefault(callee, {}).setdefault(
+                            f"param:{name}", []
+                        ).append((ref, function))
         return found
 
     def with_param_apps(self, ref: str, function: FunctionSummary | None) -> str:
@@ -460,16 +466,32 @@ class RequestAnalysis:
                     if name == condition.keyword:
                         return value is not None and self._is_one_of(value, {}, condition)
         if receiver is not None:
-            made_by = self._constructor_call(*receiver)
-            if made_by is not None:
+            for made_class, made_keywords, made_types in self._constructor_calls(*receiver):
                 # ``tags = RepoProvider(); tags.provide(TagIndex)``: the keyword given to the
                 # constructor, else the attribute of the class constructed (when a project one).
-                made_class, made_keywords, made_types = made_by
                 keyword_given = any(name == condition.keyword for name, _ in made_keywords)
                 if keyword_given or made_class not in self.model.classes:
-                    return self._holds(condition, made_keywords, made_types, None, None)
-                return self._holds(condition, (), {}, made_class, None)
+                    if self._holds(condition, made_keywords, made_types, None, None):
+                        return True
+                elif self._holds(condition, (), {}, made_class, None):
+                    return True
         return False
+
+    def _super_keyword(self, cls: str, keyword: str) -> tuple[str, dict[str, str]] | None:
+        """The value a class's ``__init__`` passes as ``keyword`` to ``super().__init__``
+        (``super().__init__(scope=Scope.REQUEST)``: every instance gets it, whatever its
+        constructor is given), with that method's local types; "?" for a value that is no
+        reference."""
+        init = self.model.find_method(cls, "__init__")
+        summary = self.model.functions.get(init) if init is not None else None
+        if summary is None:
+            return None
+        for call in summary.calls:
+            if call.callee == "builtins.super().__init__":
+                for name, value in call.keywords:
+                    if name == keyword:
+                        return value or "?", summary.local_types
+        return None
 
     def _instances_of(self, cls: str, keyword: str) -> list[tuple[str | None, dict[str, str]]]:
         """Every construction in the project of ``cls`` or of a subclass: the value given to
@@ -493,7 +515,11 @@ class RequestAnalysis:
         for made, calls in self._constructions.items():
             if made != cls and cls not in self.model.ancestors(made):
                 continue
+            fixed = self._super_keyword(made, keyword)
             for keywords, types in calls:
+                if fixed is not None:
+                    found.append(fixed)
+                    continue
                 given = [value for name, value in keywords if name == keyword]
                 # (A value that is no reference, ``scope=pick()``, is given but unknown: "?",
                 # which resolves to no scope.)
@@ -503,11 +529,29 @@ class RequestAnalysis:
     def _is_one_of(self, ref: str, local_types: dict[str, str], condition: Condition) -> bool:
         return self.model.resolve(ref, local_types) in condition.values
 
+    def _constructor_calls(
+        self, ref: str, function: FunctionSummary, depth: int = 0
+    ) -> list[tuple[str, tuple[tuple[str, str | None], ...], dict[str, str]]]:
+        """The class (resolved), keywords and local types of the call that made ``ref``
+        (``provider = Provider(scope=...)``), in ``function`` or at module level; for a
+        parameter (``def register(provider): provider.provide(A)``), of each object its callers
+        pass there."""
+        if ref.startswith("param:"):
+            origins = self.param_origins.get(function.qualname, {}).get(ref, [])
+            return [
+                made
+                for origin, caller in origins
+                if depth < 4
+                for made in self._constructor_calls(origin, caller, depth + 1)
+            ]
+        made = self._constructor_call(ref, function)
+        return [made] if made is not None else []
+
     def _constructor_call(
         self, ref: str, function: FunctionSummary
     ) -> tuple[str, tuple[tuple[str, str | None], ...], dict[str, str]] | None:
-        """The class (resolved), keywords and local types of the call that made ``ref``
-        (``provider = Provider(scope=...)``), in ``function`` or at module level."""
+        """The class (resolved), keywords and local types of the call that made ``ref``, in
+        ``function`` or at module level."""
         module = self.model.functions.get(f"{function.module}.<module>")
         for where in (function, module) if module is not function else (function,):
             if where is None:
