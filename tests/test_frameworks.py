@@ -282,4 +282,4 @@ def test_fix_leaves_dishka_providers_with_a_note(tmp_path: Path) -> None:
     assert len(result.findings) == 4
     for finding in result.findings:
         assert finding.fix is None, finding
-        assert any("from a `Scope.APP` provider" in note for note in finding.notes), finding
+        assert any("in a `Scope.APP` provider" in note for note in finding.notes), finding

@@ -52,7 +52,7 @@ _PROVIDE = Registration(
     "source",
     when=_PER_REQUEST,
     fix_note=(
-        "Dishka makes it per request; provide the client from a `Scope.APP` provider "
+        "Dishka makes it per request; make the client (or pool) in a `Scope.APP` provider "
         "(a generator that closes it after its `yield`) and take it as a parameter"
     ),
 )
