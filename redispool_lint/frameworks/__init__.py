@@ -72,6 +72,8 @@ class Knowledge:
     handler_bases: dict[str, frozenset[str]]
     #: Handler base -> what one of its instances serves, where it is not one request.
     handler_units: dict[str, Unit]
+    #: Handler base -> what a finding calls its methods, where they are hooks, not handlers.
+    handler_hooks: dict[str, str]
     #: Base class -> registrations read from its subclasses' class attributes.
     class_attributes: dict[str, tuple[Registration, ...]]
     #: Route prefixes (``Framework.router_prefixes`` and the others), merged; include methods
@@ -99,6 +101,7 @@ def build_knowledge(
     calls: dict[str, tuple[Registration, ...]] = {}
     handler_bases: dict[str, frozenset[str]] = {}
     handler_units: dict[str, Unit] = {}
+    handler_hooks: dict[str, str] = {}
     router_prefixes: dict[str, RoutePrefix] = {}
     include_prefixes: dict[str, RoutePrefix] = {}
     class_prefixes: dict[str, str] = {}
@@ -119,6 +122,7 @@ def build_knowledge(
             calls[name] = calls.get(name, ()) + registrations
         handler_bases.update(framework.handler_bases)
         handler_units.update(framework.handler_units)
+        handler_hooks.update(framework.handler_hooks)
         router_prefixes.update(framework.router_prefixes)
         include_prefixes.update(
             (f"{cls}().{method}", prefix)
@@ -149,6 +153,7 @@ def build_knowledge(
         calls=calls,
         handler_bases=handler_bases,
         handler_units=handler_units,
+        handler_hooks=handler_hooks,
         router_prefixes=router_prefixes,
         include_prefixes=include_prefixes,
         class_prefixes=class_prefixes,

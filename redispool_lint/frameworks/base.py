@@ -163,8 +163,14 @@ class Framework:
     #: ``fastapi.Depends``, and app constructors with ``lifespan=``).
     call_functions: Mapping[str, tuple[Registration, ...]] = field(default_factory=dict)
     #: Base classes whose subclasses' methods run per request: qualified name -> method names
-    #: (empty: every method that does not start with an underscore, plus ``__call__``).
+    #: (empty: every method that does not start with an underscore, plus ``__call__``; with
+    #: ``EVERY_PUBLIC_METHOD`` among them: every such method and the others named, as
+    #: ``__init__`` where the framework makes an instance per request). See ``handles``.
     handler_bases: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    #: Of those bases, the ones that are not the request's handler but a hook the handler
+    #: runs (a DRF throttle, permission or authentication class): qualified name -> what the
+    #: finding calls it ("DRF throttle").
+    handler_hooks: Mapping[str, str] = field(default_factory=dict)
     #: Of those bases, the ones whose instances serve something else than one request:
     #: qualified name -> unit (a websocket endpoint class: a connection).
     handler_units: Mapping[str, Unit] = field(default_factory=dict)
@@ -187,6 +193,17 @@ class Framework:
     #: Module-level names assigned a list of dotted paths, in strings, of callables the
     #: framework loads (Django's ``MIDDLEWARE`` in settings): name -> how each registers.
     setting_lists: Mapping[str, Registration] = field(default_factory=dict)
+
+
+#: In a ``handler_bases`` entry: every public method, besides the methods named.
+EVERY_PUBLIC_METHOD = "*"
+
+
+def handles(names: frozenset[str], method: str) -> bool:
+    """Does a ``handler_bases`` entry make ``method`` (a short name) run per request?"""
+    if method in names:
+        return True
+    return (not names or EVERY_PUBLIC_METHOD in names) and not method.startswith("_")
 
 
 def methods(

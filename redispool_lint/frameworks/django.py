@@ -12,12 +12,17 @@ Middleware is named by dotted paths in the settings' ``MIDDLEWARE`` list (``MIDD
 before Django 1.10). Django loads each once per process: a class is instantiated with
 ``get_response`` (its ``__init__`` runs once), and its ``__call__`` and ``process_*`` hooks run
 per request; a function is a factory called once with ``get_response``, and the function it
-returns runs per request.
+returns runs per request. Split settings add to the list (``MIDDLEWARE += [...]``,
+``MIDDLEWARE.insert(0, "...")``): those paths are read too.
+
+A view instance per request also runs its ``__init__`` per request, and DRF makes an instance of
+each throttle, permission and authentication class of the view per request
+(``APIView.get_throttles()``...): their methods are hooks of the request.
 """
 
 from __future__ import annotations
 
-from .base import Framework, Kind, Method, Registration, Unit
+from .base import EVERY_PUBLIC_METHOD, Framework, Kind, Method, Registration, Unit
 
 #: Class-based views, by every module that exports them (as a project imports them).
 _DJANGO_VIEWS = {
@@ -104,6 +109,39 @@ _CONSUMERS = {
     "channels.consumer": ("AsyncConsumer", "SyncConsumer"),
 }
 
+#: DRF's classes a view instantiates for each request (``APIView.get_throttles()`` is
+#: ``[throttle() for throttle in self.throttle_classes]``, and likewise permissions and
+#: authenticators): their ``__init__`` and methods run per request, as hooks of the view.
+_DRF_HOOKS = {
+    "rest_framework.throttling": (
+        (
+            "AnonRateThrottle",
+            "BaseThrottle",
+            "ScopedRateThrottle",
+            "SimpleRateThrottle",
+            "UserRateThrottle",
+        ),
+        "DRF throttle",
+    ),
+    "rest_framework.permissions": (
+        ("BasePermission", "IsAdminUser", "IsAuthenticated", "IsAuthenticatedOrReadOnly"),
+        "DRF permission",
+    ),
+    "rest_framework.authentication": (
+        (
+            "BaseAuthentication",
+            "BasicAuthentication",
+            "RemoteUserAuthentication",
+            "SessionAuthentication",
+            "TokenAuthentication",
+        ),
+        "DRF authentication",
+    ),
+}
+
+#: What runs on each instance of a view, consumer or DRF hook class.
+_PER_INSTANCE = frozenset({EVERY_PUBLIC_METHOD, "__init__"})
+
 #: ``path(route, view)``: the view is the second argument (``views.index``; a class's
 #: ``as_view()`` is found by its base instead).
 _URL_PATTERN = (Registration(Kind.ROUTE, "view", 1, "view", with_path=True),)
@@ -140,12 +178,20 @@ FRAMEWORK = Framework(
         f"{module}.api_view": Registration(Kind.ROUTE, "API view")
         for module in ("rest_framework.decorators",)
     },
-    # (Empty: every public method, as ``as_view()`` dispatches to any of them.)
+    # Every public method, as ``as_view()`` dispatches to any of them, and ``__init__``: the
+    # instance is made per request (per connection for a consumer).
     handler_bases={
-        f"{module}.{name}": frozenset()
-        for table in (_DJANGO_VIEWS, _CONSUMERS)
+        f"{module}.{name}": _PER_INSTANCE
+        for table in (
+            _DJANGO_VIEWS,
+            _CONSUMERS,
+            {module: names for module, (names, _) in _DRF_HOOKS.items()},
+        )
         for module, names in table.items()
         for name in names
+    },
+    handler_hooks={
+        f"{module}.{name}": label for module, (names, label) in _DRF_HOOKS.items() for name in names
     },
     # A consumer instance lives as long as its connection; an HTTP consumer's is one request.
     handler_units={

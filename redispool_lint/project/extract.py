@@ -81,11 +81,30 @@ _STRING_KEYWORDS = _PREFIX_KEYWORDS | {"suffix"}
 
 def _dotted_strings(node: ast.expr) -> str | None:
     """``list:a.b.C,d.e`` for a list or tuple of dotted paths written as strings (Django's
-    ``MIDDLEWARE = ["shop.middleware.Sessions", ...]``), read as references."""
-    if not isinstance(node, (ast.List, ast.Tuple)) or not node.elts:
+    ``MIDDLEWARE = ["shop.middleware.Sessions", ...]``), read as references.
+
+    What is added to a list defined elsewhere is read too, leaving out the other list:
+    ``[*MIDDLEWARE, "x.Y"]`` and ``BASE_MIDDLEWARE + ["x.Y"]`` (split settings, ``prod.py``
+    extending what ``from .base import *`` brought in).
+    """
+    paths = _dotted_paths(node)
+    return "list:" + ",".join(paths) if paths else None
+
+
+def _dotted_paths(node: ast.expr) -> list[str] | None:
+    """The dotted paths a settings list expression adds (see ``_dotted_strings``), or None when
+    it holds anything else."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = _dotted_paths(node.left), _dotted_paths(node.right)
+        return None if left is None or right is None else left + right
+    if isinstance(node, (ast.Name, ast.Attribute)):
+        return []  # another list: named where it is defined
+    if not isinstance(node, (ast.List, ast.Tuple)):
         return None
     paths: list[str] = []
     for element in node.elts:
+        if isinstance(element, ast.Starred):
+            continue
         if not (
             isinstance(element, ast.Constant)
             and isinstance(element.value, str)
@@ -93,7 +112,11 @@ def _dotted_strings(node: ast.expr) -> str | None:
         ):
             return None
         paths.append(element.value)
-    return "list:" + ",".join(paths)
+    return paths
+
+
+#: The list methods that add to a settings list defined elsewhere (``MIDDLEWARE.insert``).
+_LIST_ADDS = frozenset({"append", "extend", "insert"})
 
 
 def _first_string(call: ast.Call) -> str | None:
@@ -428,6 +451,15 @@ class _Extractor:
             self.visit_with(stmt)
         elif (
             isinstance(stmt, ast.AugAssign)
+            and isinstance(stmt.target, ast.Name)
+            and self.scope is self.module_scope
+            and stmt.target.id in self.keep_names
+        ):
+            # ``MIDDLEWARE += ["shop.middleware.Audit"]`` in split settings: the paths added.
+            self.visit_expr(stmt.value)
+            self.note_setting_paths(stmt.target.id, stmt.value, stmt)
+        elif (
+            isinstance(stmt, ast.AugAssign)
             and isinstance(stmt.op, ast.Add)
             and isinstance(stmt.target, ast.Attribute)
         ):
@@ -442,6 +474,23 @@ class _Extractor:
         elif isinstance(stmt, ast.Return) and stmt.value is not None:
             self.visit_expr(stmt.value)
             self.record_result(stmt.value)
+        elif (
+            isinstance(stmt, ast.Expr)
+            and self.scope is self.module_scope
+            and isinstance(stmt.value, ast.Call)
+            and isinstance(stmt.value.func, ast.Attribute)
+            and isinstance(stmt.value.func.value, ast.Name)
+            and stmt.value.func.value.id in self.keep_names
+            and stmt.value.func.attr in _LIST_ADDS
+        ):
+            # ``MIDDLEWARE.insert(0, "shop.middleware.Maintenance")``, ``.append``, ``.extend``.
+            self.visit_expr(stmt.value)
+            call, method = stmt.value, stmt.value.func
+            added = call.args[-1] if call.args else None
+            if added is not None and method.attr != "extend":
+                added = ast.List(elts=[added], ctx=ast.Load())
+            if added is not None and isinstance(method.value, ast.Name):
+                self.note_setting_paths(method.value.id, added, stmt)
         elif isinstance(stmt, ast.If):
             self.visit_expr(stmt.test)
             guard = self.guard_targets(stmt.test)
@@ -643,6 +692,14 @@ class _Extractor:
         if value_ref is not None and self.function is not None:
             self.function.local_types[identity] = value_ref
             self._enclosing_types.setdefault(id(self.scope), {})[identity] = value_ref
+
+    def note_setting_paths(self, name: str, value: ast.expr, stmt: ast.stmt) -> None:
+        """A module-level list named like a settings list (``MIDDLEWARE``) that a statement adds
+        dotted paths to: recorded as an assignment of those paths, which the framework loads
+        like the ones of the list's definition."""
+        paths = _dotted_strings(value)
+        if paths is not None:
+            self.record_assign(f"{self.module}.{name}", paths, stmt)
 
     def record_assign(self, target: str, value: str | None, stmt: ast.stmt) -> None:
         if self.function is not None:

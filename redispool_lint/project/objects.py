@@ -191,7 +191,25 @@ class RedisObjects:
             return ref.split(".", 1)[0] in function.local_types
         # Module variables are not followed: a module-level pool is shared, not fresh.
         resolved = self.model.resolve(ref, function.local_types, follow_variables=False)
-        return resolved.endswith("()") and redis_api.lookup(resolved[:-2]) is not None
+        if not (resolved.endswith("()") and redis_api.lookup(resolved[:-2]) is not None):
+            return False
+        # ``from_pool(ConnectionPool.from_url(url))`` makes its pool here, but a closure's
+        # ``pool`` made by the enclosing function reads the same (``ConnectionPool.from_url()``):
+        # a pool made once in an app factory or a Django middleware factory is shared by every
+        # call of the closure. Fresh when this function makes such a pool, or an enclosing
+        # function that itself runs per request does (RPL003 reports that pool).
+        maker: FunctionSummary | None = function
+        while maker is not None:
+            if (maker is function or maker.qualname in self.requests.per_request) and any(
+                self.model.resolve(f"{call.callee}()", maker.local_types) == resolved
+                for call in maker.calls
+            ):
+                return True
+            # (Module level is no enclosing function: its pools are shared, and the module's
+            # code is its own enclosing function.)
+            outer = self.model.enclosing_function(maker)
+            maker = None if outer is None or outer.qualname.endswith(".<module>") else outer
+        return False
 
     # ----- long-lived objects -------------------------------------------------------------
 

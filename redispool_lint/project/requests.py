@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from ..frameworks import Knowledge
-from ..frameworks.base import Condition, Kind, Method, Registration, Unit
+from ..frameworks.base import Condition, Kind, Method, Registration, Unit, handles
 from .model import ProjectModel
 from .routes import RoutePrefixes, contains, string_keyword
 from .summary import GUARD_LIFESPAN, GUARD_ONCE, CallSite, ClassSummary, FunctionSummary
@@ -159,7 +159,7 @@ class RequestAnalysis:
                         return [
                             m
                             for m in self.model.methods_of(resolved)
-                            if m.rsplit(".", 1)[-1] in names
+                            if handles(names, m.rsplit(".", 1)[-1])
                         ]
                 return [
                     m
@@ -315,15 +315,17 @@ class RequestAnalysis:
                 names = knowledge.handler_bases.get(base)
                 if names is None:
                     continue
+                # (A DRF throttle's methods are hooks of the view that runs them.)
+                hook = knowledge.handler_hooks.get(base)
                 for method in self.model.methods_of(cls.qualname):
                     short = method.rsplit(".", 1)[-1]
-                    if short in names or (not names and not short.startswith("_")):
+                    if handles(names, short):
                         summary = self.model.functions.get(method)
                         if summary is not None:
                             self._add(
                                 method,
-                                Kind.ROUTE,
-                                f"{cls.name}.{short}",
+                                Kind.ROUTE if hook is None else Kind.HOOK,
+                                f"{cls.name}.{short}" if hook is None else hook,
                                 self.where(summary),
                                 knowledge.handler_units.get(base, Unit.REQUEST),
                             )
