@@ -9,7 +9,7 @@ request, so its ``__init__`` is per request too.
 
 from __future__ import annotations
 
-from .base import HTTP_METHODS, Framework, Kind, Registration, methods
+from .base import HTTP_METHODS, Framework, Kind, Registration, add_methods, methods
 
 _ROUTE_NAMES = ("get", "post", "put", "patch", "delete", "head", "options")
 
@@ -22,10 +22,7 @@ _TABLE_DECORATORS: dict[str, Registration] = {
 
 #: Methods of the app's router (``app.router.add_get(path, handler)``).
 _ROUTER_CALLS: dict[str, tuple[Registration, ...]] = {
-    **{
-        f"add_{name}": (Registration(Kind.ROUTE, name.upper(), 1, "handler", with_path=True),)
-        for name in _ROUTE_NAMES
-    },
+    **add_methods(_ROUTE_NAMES),
     "add_route": (Registration(Kind.ROUTE, "route", 2, "handler", with_path=True),),
     "add_view": (Registration(Kind.ROUTE, "view", 1, "handler", with_path=True),),
 }

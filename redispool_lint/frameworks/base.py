@@ -218,6 +218,15 @@ def methods(
     }
 
 
+def add_methods(names: Iterable[str]) -> dict[str, tuple[Registration, ...]]:
+    """A router's ``add_get(path, handler)``-style calls, one per method name: the handler is
+    the second argument (or ``handler=``), the label the method (``GET /path``)."""
+    return {
+        f"add_{name}": (Registration(Kind.ROUTE, name.upper(), 1, "handler", with_path=True),)
+        for name in names
+    }
+
+
 def qualify(modules: Iterable[str], names: Mapping[str, Registration]) -> dict[str, Registration]:
     """The same registrations under several module paths (``litestar.get``, ...)."""
     return {f"{module}.{name}": reg for module in modules for name, reg in names.items()}

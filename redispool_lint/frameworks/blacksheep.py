@@ -17,7 +17,7 @@ ordinary code.
 
 from __future__ import annotations
 
-from .base import Framework, Kind, Registration, methods, qualify
+from .base import Framework, Kind, Registration, add_methods, methods, qualify
 
 #: The routing decorators: methods of a router, and the module-level ones of the default
 #: router (``blacksheep.server.routing``) and of the controllers' registry.
@@ -30,10 +30,7 @@ _ROUTE_DECORATORS: dict[str, Registration] = {
 
 #: ``router.add_get(pattern, handler)``.
 _ROUTER_CALLS: dict[str, tuple[Registration, ...]] = {
-    **{
-        f"add_{name}": (Registration(Kind.ROUTE, name.upper(), 1, "handler", with_path=True),)
-        for name in _ROUTE_NAMES
-    },
+    **add_methods(_ROUTE_NAMES),
     "add_ws": (Registration(Kind.ROUTE, "websocket", 1, "handler", with_path=True),),
     # (Not ``router.add(method, pattern, handler)``: the extractor keeps every call whose
     # method has a name of these tables, and ``add`` would keep each ``set.add`` of a project.)
