@@ -8,13 +8,17 @@ function is handed. This module finds which, for ``requests.RequestAnalysis``.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..frameworks.base import Condition
 from .model import ProjectModel
 from .routes import contains
 from .summary import CallSite, FunctionSummary
 
-#: A call's keywords, as the summaries keep them.
-Keywords = tuple[tuple[str, str | None], ...]
+if TYPE_CHECKING:
+    # (Only in annotations: ``str | None`` cannot be evaluated on Python 3.9.)
+    #: A call's keywords, as the summaries keep them.
+    Keywords = tuple[tuple[str, str | None], ...]
 
 
 class Conditions:
